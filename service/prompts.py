@@ -1,0 +1,155 @@
+"""Versioned prompt files: load, list, pick a released set, render as chat messages.
+
+A prompt file is `prompts/<name>/<version>.md`: a TOML front-matter block between `+++` lines
+(name, version, description, variables, model parameters), then the template body split into
+`<<system>>` and `<<user>>` sections. Variables are written `{{ name }}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.errors import PromptError, UnknownPromptVersionError
+
+TASKS = ("summarize", "extract_claims", "reduce")
+_VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_SECTION = re.compile(r"^<<(system|user)>>\s*$", re.MULTILINE)
+_VERSION = re.compile(r"^v([0-9]+)$")
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """One released prompt file."""
+
+    name: str
+    version: str
+    description: str
+    variables: tuple[str, ...]
+    parameters: dict[str, Any]
+    system: str
+    user: str
+    sha256: str
+    path: Path = field(compare=False)
+
+    @property
+    def version_number(self) -> int:
+        return version_number(self.version)
+
+    def render(self, **values: str) -> list[dict[str, str]]:
+        """Chat messages with every declared variable filled; refuses missing or extra ones."""
+        missing = set(self.variables) - values.keys()
+        extra = values.keys() - set(self.variables)
+        if missing or extra:
+            raise PromptError(
+                f"prompt {self.name}/{self.version}: missing {sorted(missing)}, "
+                f"unexpected {sorted(extra)}"
+            )
+
+        def fill(template: str) -> str:
+            return _VAR.sub(lambda m: values[m.group(1)], template)
+
+        return [
+            {"role": "system", "content": fill(self.system)},
+            {"role": "user", "content": fill(self.user)},
+        ]
+
+
+def version_number(version: str) -> int:
+    """'v12' -> 12."""
+    m = _VERSION.match(version)
+    if m is None:
+        raise PromptError(f"bad prompt version {version!r}: expected v<number>")
+    return int(m.group(1))
+
+
+def parse_prompt_file(path: Path) -> PromptTemplate:
+    """Parse one prompt file and check that its declared variables match its template."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    parts = text.split("+++\n", 2)
+    if len(parts) != 3 or parts[0].strip():
+        raise PromptError(f"{path}: must start with a +++ TOML front-matter block")
+    try:
+        meta = tomllib.loads(parts[1])
+    except tomllib.TOMLDecodeError as e:
+        raise PromptError(f"{path}: bad front matter: {e}") from e
+    sections = _SECTION.split(parts[2])
+    body = dict(zip(sections[1::2], (s.strip("\n") for s in sections[2::2]), strict=True))
+    if set(body) != {"system", "user"}:
+        raise PromptError(f"{path}: needs exactly one <<system>> and one <<user>> section")
+    for key in ("name", "version", "description", "variables"):
+        if key not in meta:
+            raise PromptError(f"{path}: front matter lacks {key!r}")
+    declared = tuple(meta["variables"])
+    used = set(_VAR.findall(body["system"] + body["user"]))
+    if used != set(declared):
+        raise PromptError(f"{path}: declares {sorted(declared)} but template uses {sorted(used)}")
+    if meta["name"] != path.parent.name or meta["version"] != path.stem:
+        raise PromptError(f"{path}: name/version must match its folder and file name")
+    version_number(meta["version"])
+    return PromptTemplate(
+        name=meta["name"],
+        version=meta["version"],
+        description=meta["description"],
+        variables=declared,
+        parameters=dict(meta.get("parameters", {})),
+        system=body["system"],
+        user=body["user"],
+        sha256=hashlib.sha256(raw).hexdigest(),
+        path=path,
+    )
+
+
+class PromptLibrary:
+    """Every prompt file under a folder, and the released sets they form."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.templates = [parse_prompt_file(p) for p in sorted(root.glob("*/v*.md"))]
+        if not self.templates:
+            raise PromptError(f"no prompt files under {root}")
+        for task in TASKS:
+            if not any(t.name == task for t in self.templates):
+                raise PromptError(f"no prompt file for task {task!r} under {root}")
+
+    @property
+    def versions(self) -> list[str]:
+        """Released set versions, oldest first."""
+        numbers = sorted({t.version_number for t in self.templates})
+        return [f"v{n}" for n in numbers]
+
+    @property
+    def latest(self) -> str:
+        return self.versions[-1]
+
+    def prompt_set(self, version: str | None) -> dict[str, PromptTemplate]:
+        """For set version V, each task's newest file whose version is at most V."""
+        version = version or self.latest
+        if version not in self.versions:
+            raise UnknownPromptVersionError(
+                f"unknown prompt_version {version!r}; available: {', '.join(self.versions)}",
+                details={"available": self.versions},
+            )
+        n = version_number(version)
+        chosen: dict[str, PromptTemplate] = {}
+        for t in self.templates:
+            if t.version_number <= n and (
+                t.name not in chosen or t.version_number > chosen[t.name].version_number
+            ):
+                chosen[t.name] = t
+        return chosen
+
+
+ARTICLE_OPEN = "<article>"
+ARTICLE_CLOSE = "</article>"
+
+
+def fence_article(text: str) -> str:
+    """Wrap article text as delimited data; defuse any delimiter the article itself contains."""
+    defused = re.sub(r"</?\s*article\s*>", lambda m: m.group(0).replace("<", "‹"), text, flags=re.I)
+    return f"{ARTICLE_OPEN}\n{defused}\n{ARTICLE_CLOSE}"

@@ -1,0 +1,94 @@
+"""Service settings: one object, built once, passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Context windows of models we know; anything else falls back to `context_window`.
+KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
+    "smollm2-135m-instruct": 8192,
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "gpt-4.1": 1_000_000,
+    "gpt-4.1-mini": 1_000_000,
+    "gpt-3.5-turbo": 16_385,
+}
+
+EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; read from the environment only in `Settings()`."""
+
+    model_config = SettingsConfigDict(env_prefix="SUMMARIZER_", extra="ignore")
+
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias="OPENAI_BASE_URL",
+        description="OpenAI-compatible endpoint; unset means start the embedded model.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias="OPENAI_API_KEY", description="Key for the endpoint."
+    )
+    model: str = Field(default=EMBEDDED_MODEL_NAME, description="Model name sent to the endpoint.")
+    model_path: Path | None = Field(
+        default=None, description="A local GGUF file to run instead of the bundled SmolLM2."
+    )
+    embedded_port: int = Field(default=0, description="Port of the embedded server; 0 picks one.")
+    embedded_n_ctx: int = Field(default=4096, description="Context size of the embedded server.")
+    embedded_threads: int | None = Field(default=None, description="Threads for llama.cpp.")
+    structured_output: Literal["json_schema", "json_object_schema", "none"] | None = Field(
+        default=None,
+        description=(
+            "How to ask for JSON: OpenAI's json_schema, llama.cpp's json_object+schema, "
+            "or none; unset picks json_object_schema for the embedded model, else json_schema."
+        ),
+    )
+    context_window: int | None = Field(
+        default=None, description="Model context in tokens; unset uses the known-model table."
+    )
+    output_reserve_tokens: int = Field(default=700, description="Tokens reserved for an answer.")
+    chunk_overlap_tokens: int = Field(default=60, description="Tokens repeated between chunks.")
+    max_chunk_tokens: int | None = Field(
+        default=None, description="Upper bound on chunk size, below what the context allows."
+    )
+    max_article_tokens: int = Field(default=60_000, description="Longest article accepted.")
+    max_body_bytes: int = Field(default=1_000_000, description="Largest request body accepted.")
+    temperature: float = Field(default=0.0, description="Sampling temperature.")
+    seed: int | None = Field(default=7, description="Sampling seed, where the server honours it.")
+    repair_attempts: int = Field(default=2, description="Times an invalid answer is sent back.")
+    call_timeout_s: float = Field(default=120.0, description="Timeout of one model call.")
+    request_deadline_s: float = Field(default=600.0, description="Deadline of one request.")
+    max_retries: int = Field(default=2, description="openai client retries on 429/5xx/network.")
+    map_concurrency: int = Field(default=2, description="Concurrent map calls for long articles.")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
+    encoding: str | None = Field(
+        default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
+    )
+
+    @property
+    def embedded(self) -> bool:
+        """True when the service runs its own local model server."""
+        return self.openai_base_url is None
+
+    @property
+    def json_mode(self) -> str:
+        """The structured-output dialect to speak to the endpoint."""
+        if self.structured_output is not None:
+            return self.structured_output
+        return "json_object_schema" if self.embedded else "json_schema"
+
+    @property
+    def effective_context_window(self) -> int:
+        """Context window of the configured model, in tokens."""
+        if self.context_window is not None:
+            return self.context_window
+        if self.embedded:
+            return self.embedded_n_ctx
+        return KNOWN_CONTEXT_WINDOWS.get(self.model.lower(), 8192)

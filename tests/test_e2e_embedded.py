@@ -1,0 +1,107 @@
+"""End to end on the real embedded model: the real server, the real HTTP API, the real client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.embedded import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def service_url() -> Iterator[str]:
+    """`summarizer serve` as a user runs it, with no OPENAI_BASE_URL: it starts SmolLM2 itself."""
+    port = free_port()
+    model_port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["SUMMARIZER_EMBEDDED_PORT"] = str(model_port)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    try:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "summarizer serve exited early"
+            try:
+                if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("the service did not become ready in 180 s")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM to report how it ended
+    assert proc.returncode in (0, -signal.SIGTERM)
+    assert not _model_servers_on(model_port), "the embedded model server outlived the service"
+
+
+def _model_servers_on(port: int) -> list[str]:
+    """Command lines of running llama.cpp servers listening on `port`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"llama_cpp.server" in args and str(port).encode() in args:
+            found.append(b" ".join(args).decode(errors="replace"))
+    return found
+
+
+def test_reference_article_through_the_real_model(service_url: str, reference_text: str) -> None:
+    r = httpx.post(f"{service_url}/v1/summaries", json={"text": reference_text}, timeout=600)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["provenance"]["backend"] == "embedded"
+    assert body["provenance"]["model"] == "smollm2-135m-instruct"
+    assert body["summary"]["text"].strip()
+    assert body["usage"]["model_calls"] >= 1 and body["usage"]["completion_tokens"] > 0
+    # the cap on max_tokens holds: the server ignores max_completion_tokens, so we send max_tokens
+    per_call_cap = 700 * body["usage"]["model_calls"]
+    assert body["usage"]["completion_tokens"] <= per_call_cap
+    for item in body["claims"] + body["summary"]["sentences"]:
+        for ev in item["evidence"]:
+            assert reference_text[ev["start"] : ev["end"]] == ev["quote"]
+        if item["supported"]:
+            assert item["evidence"]
+        else:
+            assert item["reasons"]
+    # nothing from the boilerplate line is presented as supported
+    for item in body["claims"] + body["summary"]["sentences"]:
+        if "85-minute" in item["text"]:
+            assert not item["supported"]
+
+
+def test_ready_and_prompts(service_url: str) -> None:
+    assert httpx.get(f"{service_url}/ready", timeout=10).json()["status"] == "ready"
+    assert httpx.get(f"{service_url}/v1/prompts", timeout=10).status_code == 200
+
+
+def test_bad_input_does_not_reach_the_model(service_url: str) -> None:
+    r = httpx.post(f"{service_url}/v1/summaries", json={"text": " "}, timeout=30)
+    assert r.status_code == 422 and r.json()["error"] == "empty_article"
