@@ -89,6 +89,79 @@ def cmd_prompts(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _eval_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    if args.prompts_dir:
+        return settings.model_copy(update={"prompts_dir": args.prompts_dir})
+    return settings
+
+
+def _mode(args: argparse.Namespace) -> str:
+    return "record" if args.record else "replay" if args.replay else "live"
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import metrics, runner
+
+    settings = _eval_settings(args, settings)
+    version = args.prompt_version or PromptLibrary(settings.prompts_dir).latest
+    results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
+    folder = args.out or runner.OUT / f"{settings.model}__{version}"
+    for path in runner.write_outputs(results, folder):
+        print(f"wrote {path}", file=sys.stderr)
+    from evals.report import markdown_summary
+
+    print(markdown_summary(results))
+    baseline = args.baseline or runner.baseline_path(settings.model, version)
+    if args.update_baseline:
+        baseline.parent.mkdir(parents=True, exist_ok=True)
+        baseline.write_text(
+            json.dumps(runner.baseline_of(results), indent=1) + "\n", encoding="utf-8"
+        )
+        print(f"wrote baseline {baseline}", file=sys.stderr)
+    if args.check:
+        if not baseline.exists():
+            print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
+            return 2
+        old = json.loads(baseline.read_text(encoding="utf-8"))
+        problems = metrics.regressions(old["overall"], results["overall"])
+        if args.cases is None:
+            missing = set(old["cases"]) - set(results["cases"])
+            problems += [
+                f"case {name} is in the baseline but was not run" for name in sorted(missing)
+            ]
+        if problems:
+            print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)
+            return 1
+        print(f"check passed against {baseline.name}", file=sys.stderr)
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import runner
+    from evals.report import compare_markdown
+
+    settings = _eval_settings(args, settings)
+    a = runner.evaluate(settings, _mode(args), args.a, args.cases)  # type: ignore[arg-type]
+    b = runner.evaluate(settings, _mode(args), args.b, args.cases)  # type: ignore[arg-type]
+    text = compare_markdown(a, b)
+    out = args.out or runner.OUT / f"compare_{args.a}_{args.b}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _eval_options(p: argparse.ArgumentParser) -> None:
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--record", action="store_true",
+                     help="call the model and save every call under evals/recordings/")  # fmt: skip
+    how.add_argument("--replay", action="store_true",
+                     help="answer every call from evals/recordings/; no model is called")  # fmt: skip
+    p.add_argument("--cases", nargs="+", help="only these fixture cases (default all)")
+    p.add_argument("--prompts-dir", type=Path, help="another folder of prompt files")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="summarizer",
@@ -112,6 +185,30 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--prompt-version", help="released prompt set, e.g. v1 (default newest)")
     m.add_argument("--title", help="the article's headline")
     m.set_defaults(run=cmd_summarize)
+
+    ev = sub.add_parser(
+        "eval",
+        help="score the service on the gold fixtures",
+        description="Run every fixture in evals/fixtures through the pipeline and score it. "
+        "Writes results.json, summary.md and report.html under evals/out/.",
+    )
+    _eval_options(ev)
+    ev.add_argument("--prompt-version", help="prompt set to evaluate (default newest)")
+    ev.add_argument("--check", action="store_true",
+                    help="exit 1 when a metric falls below the baseline beyond its tolerance")  # fmt: skip
+    ev.add_argument("--update-baseline", action="store_true",
+                    help="write this run's scores as the baseline for this model and version")  # fmt: skip
+    ev.add_argument("--baseline", type=Path,
+                    help="baseline file (default evals/baselines/<model>__<version>.json)")  # fmt: skip
+    ev.add_argument("--out", type=Path, help="output folder (default evals/out/<model>__<version>)")
+    ev.set_defaults(run=cmd_eval)
+    ev_sub = ev.add_subparsers(dest="eval_command")
+    cmp = ev_sub.add_parser("compare", help="two prompt versions side by side with deltas")
+    cmp.add_argument("a", help="first prompt version, e.g. v1")
+    cmp.add_argument("b", help="second prompt version, e.g. v2")
+    _eval_options(cmp)
+    cmp.add_argument("--out", type=Path, help="markdown file to write")
+    cmp.set_defaults(run=cmd_compare)
 
     pr = sub.add_parser("prompts", help="prompt files")
     pr_sub = pr.add_subparsers(dest="prompts_command", required=True)

@@ -18,6 +18,8 @@ from service.figures import check_figures
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "})
 FUZZY_CUTOFF = 85.0
 SENTENCE_CUTOFF = 60.0
+# Share of a claim's content words that may be absent from its evidence (paraphrase allowance).
+MAX_UNSUPPORTED_WORDS = 0.4
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
 )
@@ -134,6 +136,21 @@ def entities(text: str) -> list[str]:
     return found
 
 
+def content_words(folded: str) -> list[str]:
+    """Significant words of folded text, possessives dropped."""
+    words = re.findall(r"[\w][\w-]*", folded.replace("'s ", " "))
+    return [w for w in words if len(w) > 2 and w not in _NOT_ENTITIES]
+
+
+def _acronym_of_phrase_in(acronym: str, haystack: str) -> bool:
+    """Whether haystack holds a phrase whose initials spell acronym ("nis")."""
+    words = re.findall(r"[a-z][\w-]*", haystack)
+    n = len(acronym)
+    return any(
+        "".join(w[0] for w in words[i : i + n]) == acronym for i in range(len(words) - n + 1)
+    )
+
+
 def _acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
 
@@ -203,7 +220,11 @@ class Source:
         )
 
     def mentions(self, name: str, within: str | None = None) -> bool:
-        """Whether name (or its acronym, or its last word for people) appears in the text."""
+        """Whether a name appears in the text: whole, as its acronym, or every significant word.
+
+        "NIS" matches "National Intelligence Service" (and the reverse); "Kim Jong-il" does not
+        match "Kim Jong-un", since every significant word must be there.
+        """
         haystack = fold(within if within is not None else self.text)[0]
         folded = fold(name)[0]
         if folded in haystack:
@@ -211,8 +232,10 @@ class Source:
         acronym = _acronym(name)
         if len(acronym) >= 2 and re.search(rf"\b{re.escape(acronym.lower())}\b", haystack):
             return True
-        words = [w for w in re.findall(r"[\w-]+", folded) if w not in _NOT_ENTITIES and len(w) > 2]
-        return bool(words) and sum(w in haystack for w in words) >= max(1, (len(words) + 1) // 2)
+        if name.isupper() and 2 <= len(name) <= 6 and _acronym_of_phrase_in(name.lower(), haystack):
+            return True
+        words = content_words(folded)
+        return bool(words) and all(re.search(rf"\b{re.escape(w)}", haystack) for w in words)
 
 
 def check_statement(
@@ -241,11 +264,24 @@ def check_statement(
     for name in entities(text):
         if not source.mentions(name):
             verdict.reasons.append(f"names {name!r}, which the article does not mention")
-    similarity = fuzz.token_set_ratio(fold(text)[0], fold(context)[0])
-    if similarity < 50:
-        verdict.reasons.append(f"its text is unlike its evidence (similarity {similarity:.0f}/100)")
+    if len(sentences(text, Span(0, len(text)))) > 1:
+        verdict.reasons.append("it is not one atomic statement: it has several sentences")
+    words = set(content_words(fold(text)[0]))
+    folded_context = fold(context)[0]
+    missing = sorted(
+        w for w in words if not re.search(rf"\b{re.escape(w.rstrip('s'))}", folded_context)
+    )
+    if words and len(missing) / len(words) > MAX_UNSUPPORTED_WORDS:
+        verdict.reasons.append(
+            f"{len(missing)} of its {len(words)} content words are not in its evidence "
+            f"({', '.join(missing[:6])})"
+        )
     if check_attribution:
-        if attributed_to and not source.mentions(attributed_to, within=context):
+        if attributed_to and len(attributed_to.split()) > 8:
+            verdict.reasons.append(
+                f"attributed_to {attributed_to[:40]!r}… is not the name of a source"
+            )
+        elif attributed_to and not source.mentions(attributed_to, within=context):
             verdict.reasons.append(
                 f"attributed to {attributed_to!r}, but the evidence does not name that source"
             )

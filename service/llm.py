@@ -27,9 +27,11 @@ from service.errors import (
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
-# String-length bounds would blow up llama.cpp's grammar and are not allowed by every server's
-# strict mode; pydantic still enforces them on the answer.
-_DROPPED_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "title", "description"})
+# Keywords some servers' strict modes reject; pydantic still enforces them on the answer.
+# Short string bounds are kept for constrained decoding (they stop a small model rambling inside a
+# field); long ones are dropped, since they would blow up llama.cpp's grammar.
+_DROPPED_KEYWORDS = frozenset({"minLength", "pattern", "title", "description"})
+GRAMMAR_MAX_LENGTH = 600
 
 
 @dataclass
@@ -55,7 +57,12 @@ def model_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items() if k not in _DROPPED_KEYWORDS}
+            return {
+                k: strip(v)
+                for k, v in node.items()
+                if k not in _DROPPED_KEYWORDS
+                and not (k == "maxLength" and isinstance(v, int) and v > GRAMMAR_MAX_LENGTH)
+            }
         if isinstance(node, list):
             return [strip(v) for v in node]
         return node

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.api.app import create_app
+from service.prompts import PromptLibrary
 from tests.conftest import fake_settings
 from tests.fakes import FakeModel, completion
 
@@ -333,7 +334,9 @@ def test_invalid_answer_is_repaired(client: TestClient, fake: FakeModel) -> None
 
 def test_max_tokens_is_sent_for_llama_cpp(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
     post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
-    assert fake.history[0]["max_tokens"] == 700
+    expected = PromptLibrary(fake_settings().prompts_dir).prompt_set(None)["summarize"]
+    assert fake.history[0]["max_tokens"] == expected.parameters["max_tokens"]
+    assert "max_completion_tokens" not in fake.history[0]
 
 
 def test_article_is_fenced_as_data(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
