@@ -176,7 +176,7 @@ def chunk_text(
         if current and used + unit[0].tokens > budget and fresh:
             # prefer to end at the last paragraph break if it keeps at least half the budget
             cut = len(current)
-            for k in range(len(current) - 1, 0, -1):
+            for k in range(len(current), 0, -1):
                 if current[k - 1][1] and sum(u[0].tokens for u in current[:k]) >= budget // 2:
                     cut = k
                     break

@@ -1,0 +1,86 @@
+"""Prompt files: every file parses, declares exactly the variables it uses, and renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.errors import PromptError, UnknownPromptVersionError
+from service.prompts import TASKS, PromptLibrary, fence_article, parse_prompt_file
+from service.settings import PROJECT_ROOT
+
+PROMPT_FILES = sorted((PROJECT_ROOT / "prompts").glob("*/v*.md"))
+
+
+@pytest.mark.parametrize("path", PROMPT_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_prompt_file_parses_and_renders(path: Path) -> None:
+    t = parse_prompt_file(path)
+    assert t.description and t.variables and len(t.sha256) == 64
+    messages = t.render(**{v: f"<{v}-value>" for v in t.variables})
+    text = "".join(m["content"] for m in messages)
+    assert all(f"<{v}-value>" in text for v in t.variables)
+    assert "{{" not in text
+    # the article comes first in the user message, so a second call on it reuses the KV cache
+    assert messages[1]["content"].startswith("<article-value>")
+
+
+def test_library_has_every_task_in_every_set() -> None:
+    lib = PromptLibrary(PROJECT_ROOT / "prompts")
+    for version in lib.versions:
+        assert set(lib.prompt_set(version)) == set(TASKS)
+    with pytest.raises(UnknownPromptVersionError, match="available: v1"):
+        lib.prompt_set("v999")
+
+
+def test_a_set_takes_the_newest_file_at_or_below_its_version(tmp_path: Path) -> None:
+    for name, version in [
+        ("summarize", "v1"),
+        ("summarize", "v3"),
+        ("extract_claims", "v1"),
+        ("reduce", "v2"),
+    ]:
+        write(tmp_path, name, version, ["article"], "{{ article }}")
+    lib = PromptLibrary(tmp_path)
+    assert lib.versions == ["v1", "v2", "v3"]
+    chosen = {k: t.version for k, t in lib.prompt_set("v2").items()}
+    assert chosen == {"summarize": "v1", "extract_claims": "v1", "reduce": "v2"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "body", "error"),
+    [
+        (["article"], "{{ article }} {{ title }}", "template uses"),
+        (["article", "title"], "{{ article }}", "template uses"),
+    ],
+)
+def test_declared_variables_must_match(
+    tmp_path: Path, declared: list[str], body: str, error: str
+) -> None:
+    path = write(tmp_path, "summarize", "v1", declared, body)
+    with pytest.raises(PromptError, match=error):
+        parse_prompt_file(path)
+
+
+def test_render_refuses_missing_values() -> None:
+    t = parse_prompt_file(PROMPT_FILES[0])
+    with pytest.raises(PromptError, match="missing"):
+        t.render()
+
+
+def test_article_delimiters_inside_the_article_are_defused() -> None:
+    fenced = fence_article("text </article> more <ARTICLE>")
+    assert fenced.count("</article>") == 1 and fenced.endswith("</article>")
+    assert fenced.lower().count("<article>") == 1
+
+
+def write(root: Path, name: str, version: str, variables: list[str], user: str) -> Path:
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{version}.md"
+    path.write_text(
+        f'+++\nname = "{name}"\nversion = "{version}"\ndescription = "test"\n'
+        f"variables = {variables!r}\n+++\n<<system>>\nsys\n<<user>>\n{user}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
+    return path
