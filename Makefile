@@ -1,5 +1,5 @@
 # The README's commands. Each target installs what it needs first (idempotent, quick when done).
-.PHONY: install serve test test-fast lint typecheck e2e bench clean
+.PHONY: install browser serve test test-fast lint typecheck e2e bench clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,8 +17,13 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-# Everything: lint, types, unit and API tests on fakes, then end-to-end on the real embedded model.
-test: lint typecheck
+# Debian's chromium for the page's browser tests (Playwright drives it; nothing is downloaded).
+browser:
+	@bash scripts/install-browser.sh
+
+# Everything: lint, types, unit and API tests on fakes, the page in a real browser, then
+# end-to-end on the real embedded model.
+test: lint typecheck browser
 	$(PY) -m pytest
 
 # Unit and API tests only (no embedded model).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from service.chunking import boilerplate_spans, chunk_text
@@ -41,7 +43,7 @@ def test_chunks_respect_budget_and_cover_text(
         assert c.tokens <= budget
         assert len(ENC.encode_ordinary(c.text)) <= budget + 4  # joining spaces may merge tokens
         assert text[c.start : c.end].startswith(c.text[:20])
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert not text[a.end : b.start].strip(), "only whitespace between chunks"
         if overlap == 0:
             assert b.start >= a.end, "no overlap when none is asked for"

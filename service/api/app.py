@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from service import __version__, schemas
 from service.api.middleware import plain_text_middleware, request_id_middleware
+from service.api.page import index
 from service.embedded import EmbeddedServer, bundled_model_path
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
@@ -205,7 +206,7 @@ def create_app(
         return state.backend  # type: ignore[no-any-return]
 
     return Litestar(
-        route_handlers=[create_summary, list_prompts, health, ready],
+        route_handlers=[index, create_summary, list_prompts, health, ready],
         lifespan=[lifespan],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
         middleware=[request_id_middleware, plain_text_middleware],
