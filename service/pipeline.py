@@ -11,6 +11,7 @@ import tiktoken
 from rapidfuzz import fuzz
 
 from service import schemas
+from service.cache import ResponseCache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences
 from service.errors import ArticleTooLongError, EmptyArticleError
 from service.figures import extract_figures
@@ -34,6 +35,7 @@ class Pipeline:
     prompts: PromptLibrary
     encoding: tiktoken.Encoding
     backend: str  # "embedded" or "remote"
+    cache: ResponseCache | None = None
 
     def chunk_budget(self, prompt: PromptTemplate) -> int:
         """Tokens of article per chunk: context window minus the prompt and the answer."""
@@ -71,6 +73,28 @@ class Pipeline:
         prompt_set = self.prompts.prompt_set(req.prompt_version)
         version = req.prompt_version or self.prompts.latest
         budget = self.chunk_budget(prompt_set["summarize"])
+        key = cache_key(
+            text=text,
+            title=req.title,
+            max_summary_words=req.max_summary_words,
+            prompts=sorted(p.sha256 for p in prompt_set.values()),
+            model=self.llm.model,
+            temperature=self.settings.temperature,
+            seed=self.settings.seed,
+            encoding=self.encoding.name,
+            budget=budget,
+            overlap=self.settings.chunk_overlap_tokens,
+        )
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            cached = schemas.SummaryResponse.model_validate_json(hit)
+            return cached.model_copy(
+                update={
+                    "request_id": request_id,
+                    "cached": True,
+                    "usage": schemas.Usage(),
+                    "timings_ms": {"cache": _ms(started), "total": _ms(started)},
+                }
+            )
         chunks, removed = chunk_text(
             text, self.encoding, budget, self.settings.chunk_overlap_tokens
         )
@@ -100,7 +124,7 @@ class Pipeline:
         timings["grounding"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
-        return schemas.SummaryResponse(
+        response = schemas.SummaryResponse(
             request_id=request_id,
             summary=summary,
             claims=claims,
@@ -137,6 +161,9 @@ class Pipeline:
             ),
             timings_ms=timings,
         )
+        if self.cache is not None:
+            self.cache.put(key, response.model_dump_json())
+        return response
 
     async def _single(
         self, prompt: PromptTemplate, chunk: Chunk, req: schemas.SummaryRequest, usage: Usage

@@ -159,6 +159,7 @@ class ClaimStats(BaseModel):
 
 class SummaryResponse(BaseModel):
     request_id: str
+    cached: bool = Field(default=False, description="True when served from the response cache.")
     summary: SummaryOut
     claims: list[Claim]
     claim_stats: ClaimStats

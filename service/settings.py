@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     max_retries: int = Field(default=2, description="openai client retries on 429/5xx/network.")
     map_concurrency: int = Field(default=2, description="Concurrent map calls for long articles.")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
+    cache_enabled: bool = Field(default=True, description="Keep answers in a SQLite cache.")
+    cache_path: Path = Field(
+        default=Path.home() / ".cache" / "summarizer" / "responses.sqlite3",
+        description="The response cache file; survives restarts.",
+    )
     encoding: str | None = Field(
         default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
     )

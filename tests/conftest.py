@@ -33,6 +33,7 @@ def fake_settings(**overrides: object) -> Settings:
         "model": "fake-model",
         "max_retries": 0,
         "context_window": 4096,
+        "cache_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -345,3 +346,20 @@ def test_article_is_fenced_as_data(client: TestClient, fake: FakeModel) -> None:
     user = fake.history[0]["messages"][1]["content"]
     assert user.startswith("<article>\n") and user.count("</article>") == 1
     assert fake.history[0]["messages"][0]["role"] == "system"
+
+
+def test_repeated_request_is_served_from_the_cache(fake: FakeModel, tmp_path: Path) -> None:
+    settings = fake_settings(cache_enabled=True, cache_path=tmp_path / "cache.sqlite3")
+    body = {"text": "The mayor of Brennick opened a bridge on Monday."}
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        first = post(client, body).json()
+        second = post(client, body).json()
+        other = post(client, {**body, "prompt_version": "v1"}).json()
+    assert not first["cached"] and second["cached"] and not other["cached"]
+    assert len(fake.history) == 2, "the repeat must not call the model"
+    assert second["usage"]["model_calls"] == 0
+    assert second["claims"] == first["claims"] and second["request_id"] != first["request_id"]
+    # the cache survives a restart
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        assert post(client, body).json()["cached"]
+    assert len(fake.history) == 2

@@ -25,6 +25,7 @@ def service_url() -> Iterator[str]:
     model_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env["SUMMARIZER_EMBEDDED_PORT"] = str(model_port)
+    env["SUMMARIZER_CACHE_ENABLED"] = "false"  # every request must reach the real model
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from service import __version__, schemas
 from service.api.middleware import plain_text_middleware, request_id_middleware
 from service.api.page import index
+from service.cache import ResponseCache
 from service.embedded import EmbeddedServer, bundled_model_path
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
@@ -60,6 +61,7 @@ def build_pipeline(settings: Settings, client: openai.AsyncOpenAI) -> Pipeline:
         prompts=PromptLibrary(settings.prompts_dir),
         encoding=load_encoding(settings.model, settings.encoding),
         backend="embedded" if settings.embedded else "remote",
+        cache=ResponseCache(settings.cache_path) if settings.cache_enabled else None,
     )
 
 
@@ -198,6 +200,8 @@ def create_app(
                 yield
             finally:
                 await client.close()
+                if app.state.backend.pipeline.cache is not None:
+                    app.state.backend.pipeline.cache.close()
         finally:
             if server is not None:
                 server.stop()
