@@ -24,58 +24,14 @@ _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
 )
 _NOT_ENTITIES = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "of",
-        "and",
-        "but",
-        "or",
-        "as",
-        "after",
-        "before",
-        "during",
-        "with",
-        "from",
-        "to",
-        "he",
-        "she",
-        "they",
-        "we",
-        "i",
-        "his",
-        "her",
-        "their",
-        "our",
-        "there",
-        "here",
-        "when",
-        "while",
-        "since",
-        "according",
-        "meanwhile",
-        "however",
-        "also",
-        "both",
-        "some",
-        "many",
-        "most",
-        "one",
-        "two",
-        "three",
-    ]
+    (
+        "the a an this that these those it its in on at by for of and but or as after before "
+        "during with from to he she they we i his her their our there here when while since "
+        "according meanwhile however also both some many most one two three approximately about "
+        "around nearly more less over under several reports report analysts officials "
+        "january february march april may june july august september october november december "
+        "monday tuesday wednesday thursday friday saturday sunday"
+    ).split()
 )
 _ATTRIBUTION = re.compile(
     r"\b(according to|reported by|quoted as saying|was quoted|reports? from|said|says|told|"

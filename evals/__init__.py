@@ -1,0 +1,1 @@
+"""Offline evaluation of the summarizer against gold fixtures."""

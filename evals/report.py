@@ -1,0 +1,169 @@
+"""Human-readable eval output: a markdown summary, a self-contained HTML report, a comparison."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+# The metrics shown in tables, in order, with how to print them.
+SHOWN = [
+    ("key_point_coverage", "coverage", "{:.2f}"),
+    ("claim_recall", "recall", "{:.2f}"),
+    ("claim_precision", "precision", "{:.2f}"),
+    ("grounding_rate", "grounded", "{:.2f}"),
+    ("attribution_accuracy", "attribution", "{:.2f}"),
+    ("hallucinated_numbers", "halluc. nums", "{:.0f}"),
+    ("hallucinated_entities", "halluc. ents", "{:.0f}"),
+    ("forbidden_hits", "forbidden", "{:.0f}"),
+    ("swapped_figures", "swapped figs", "{:.0f}"),
+    ("misattributions", "misattrib.", "{:.0f}"),
+    ("schema_valid", "valid", "{:.2f}"),
+    ("compression_ratio", "compression", "{:.1f}"),
+    ("model_calls", "calls", "{:.0f}"),
+    ("prompt_tokens", "prompt tok", "{:.0f}"),
+    ("completion_tokens", "compl. tok", "{:.0f}"),
+    ("latency_ms", "latency ms", "{:.0f}"),
+]
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return spec.format(value) if isinstance(value, int | float) else "–"
+
+
+def metrics_table(rows: dict[str, dict[str, Any]]) -> str:
+    """A markdown table: one row per case (and overall), one column per metric."""
+    head = "| case | " + " | ".join(label for _, label, _ in SHOWN) + " |"
+    rule = "|---|" + "---:|" * len(SHOWN)
+    lines = [head, rule]
+    for name, scores in rows.items():
+        cells = " | ".join(_fmt(scores.get(key), spec) for key, _, spec in SHOWN)
+        lines.append(f"| {name} | {cells} |")
+    return "\n".join(lines)
+
+
+def markdown_summary(results: dict[str, Any]) -> str:
+    prompts = ", ".join(
+        f"{p['name']}/{p['version']} ({p['sha256'][:12]})" for p in results["prompts"]
+    )
+    rows = {name: case["scores"] for name, case in results["cases"].items()}
+    rows["**overall**"] = results["overall"]
+    errors = [f"- {n}: {c['error']}" for n, c in results["cases"].items() if c["error"]]
+    return "\n".join(
+        [
+            f"# Eval: {results['model']} · prompt set {results['prompt_version']} · {results['mode']}",
+            "",
+            f"Prompts: {prompts or '–'}",
+            "",
+            metrics_table(rows),
+            "",
+            *(["Failed cases:", *errors, ""] if errors else []),
+        ]
+    )
+
+
+def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """Two prompt versions side by side, per case and overall, with deltas (b − a)."""
+    va, vb = a["prompt_version"], b["prompt_version"]
+    keys = [k for k, _, _ in SHOWN[:11]]
+    lines = [
+        f"# {va} vs {vb} on {a['model']}",
+        "",
+        "| case | metric | " + f"{va} | {vb} | Δ |",
+        "|---|---|---:|---:|---:|",
+    ]
+    cases = [*a["cases"], "overall"]
+    for case in cases:
+        sa = a["overall"] if case == "overall" else a["cases"][case]["scores"]
+        sb = b["overall"] if case == "overall" else b["cases"].get(case, {}).get("scores", {})
+        for key in keys:
+            x, y = sa.get(key), sb.get(key)
+            if not isinstance(x, int | float) or not isinstance(y, int | float):
+                continue
+            delta = y - x
+            mark = "" if abs(delta) < 1e-9 else f"{delta:+.2f}"
+            label = f"**{case}**" if case == "overall" else case
+            lines.append(f"| {label} | {key} | {x:.2f} | {y:.2f} | {mark} |")
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:70rem;color:#1a1a1a}
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #bbb;padding:.25rem .5rem}
+th{background:#eee}.TP{background:#e3f4e3}.FN{background:#fbeaea}.FP{background:#fff4d6}
+mark{background:#ffe27a}mark.bad{background:#f6b8b8}.article{white-space:pre-wrap;border:1px solid
+#ccc;padding:1rem}.no{color:#a00;font-weight:600}.yes{color:#060}
+"""
+
+
+def _highlight(article: str, spans: list[tuple[int, int, bool]]) -> str:
+    """Article text with evidence spans marked; overlapping spans are merged."""
+    spans = sorted((s, e, ok) for s, e, ok in spans if 0 <= s < e <= len(article))
+    out, pos = [], 0
+    for start, end, ok in spans:
+        if start < pos:
+            continue
+        out.append(html.escape(article[pos:start]))
+        cls = "" if ok else ' class="bad"'
+        out.append(f"<mark{cls}>{html.escape(article[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(article[pos:]))
+    return "".join(out)
+
+
+def html_report(results: dict[str, Any], articles: dict[str, str]) -> str:
+    """One self-contained HTML page: overall table, then per case alignment and evidence."""
+    esc = html.escape
+    parts = [
+        "<!doctype html><html lang=en><meta charset=utf-8>",
+        f"<title>Eval {esc(results['model'])} {esc(results['prompt_version'])}</title>",
+        f"<style>{_CSS}</style>",
+        f"<h1>Eval: {esc(results['model'])} · prompt set {esc(results['prompt_version'])}</h1>",
+        "<p>Prompts: "
+        + ", ".join(
+            esc(f"{p['name']}/{p['version']} {p['sha256'][:12]}") for p in results["prompts"]
+        )
+        + "</p>",
+        _table(
+            {**{n: c["scores"] for n, c in results["cases"].items()}, "overall": results["overall"]}
+        ),
+    ]
+    for name, case in results["cases"].items():
+        parts.append(f"<h2 id='{esc(name)}'>{esc(name)}</h2>")
+        if case["error"]:
+            parts.append(f"<p class=no>Failed: {esc(case['error'])}</p>")
+            continue
+        response = case["response"]
+        parts.append(f"<h3>Summary</h3><p>{esc(response['summary']['text'])}</p>")
+        parts.append(
+            "<h3>Alignment with gold claims</h3><table><tr><th>verdict<th>gold<th>returned<th>why"
+        )
+        for row in case["scores"].get("alignment", []):
+            parts.append(
+                f"<tr class={esc(row['verdict'])}><td>{esc(row['verdict'])}"
+                f"<td>{esc(row.get('gold_text') or '')}<td>{esc(row.get('claim_text') or '')}"
+                f"<td>{esc(row.get('why') or '')}"
+            )
+        parts.append("</table><h3>Claims</h3><ul>")
+        spans = []
+        for claim in response["claims"]:
+            ok = claim["supported"]
+            verdict = (
+                "<span class=yes>supported</span>"
+                if ok
+                else ("<span class=no>not supported</span>: " + esc("; ".join(claim["reasons"])))
+            )
+            parts.append(f"<li>{esc(claim['text'])} — {verdict}")
+            spans += [(e["start"], e["end"], ok) for e in claim["evidence"]]
+        parts.append("</ul><h3>Article with evidence</h3>")
+        parts.append(f"<div class=article>{_highlight(articles.get(name, ''), spans)}</div>")
+    return "\n".join(parts) + "\n"
+
+
+def _table(rows: dict[str, dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(label)}" for _, label, _ in SHOWN)
+    body = "".join(
+        f"<tr><td>{html.escape(name)}"
+        + "".join(f"<td>{_fmt(scores.get(key), spec)}" for key, _, spec in SHOWN)
+        for name, scores in rows.items()
+    )
+    return f"<table><tr><th>case{head}{body}</table>"

@@ -1,0 +1,174 @@
+"""Run the eval suite: every fixture through the real pipeline, scored against its gold file.
+
+`summarizer eval` runs live on the configured model (the embedded one by default), records every
+call (`--record`) or replays recorded calls with no model at all (`--replay`). It writes results
+JSON, a markdown summary and a self-contained HTML report under `evals/out/`, compares against a
+baseline (`--check`) and puts two prompt versions side by side (`compare`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+
+from evals import metrics
+from evals.recording import MissingRecordingError, Mode, RecordingTransport
+from service import schemas
+from service.api.app import build_pipeline, open_client
+from service.errors import SummarizerError
+from service.settings import Settings
+
+EVALS = Path(__file__).resolve().parent
+FIXTURES = EVALS / "fixtures"
+RECORDINGS = EVALS / "recordings"
+BASELINES = EVALS / "baselines"
+OUT = EVALS / "out"
+REPLAY_URL = "http://replay.invalid/v1"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    article: str
+    gold: dict[str, Any]
+
+
+def load_cases(names: list[str] | None = None) -> list[Case]:
+    """Fixtures under evals/fixtures, all of them or the named ones."""
+    folders = sorted(p for p in FIXTURES.iterdir() if (p / "gold.json").exists())
+    known = {p.name for p in folders}
+    unknown = set(names or []) - known
+    if unknown:
+        raise SystemExit(f"unknown case(s) {sorted(unknown)}; known: {sorted(known)}")
+    return [
+        Case(
+            p.name,
+            (p / "article.txt").read_text(encoding="utf-8"),
+            json.loads((p / "gold.json").read_text(encoding="utf-8")),
+        )
+        for p in folders
+        if not names or p.name in names
+    ]
+
+
+@contextlib.contextmanager
+def endpoint(settings: Settings, mode: Mode) -> Iterator[str]:
+    """Where calls go: nowhere on replay, else the configured or embedded model."""
+    if mode == "replay":
+        yield REPLAY_URL
+        return
+    from service.cli import model_endpoint
+
+    with model_endpoint(settings) as url:
+        yield url
+
+
+def baseline_path(model: str, version: str) -> Path:
+    return BASELINES / f"{model.replace('/', '_')}__{version}.json"
+
+
+async def run_cases(
+    settings: Settings, base_url: str, mode: Mode, version: str, cases: list[Case]
+) -> dict[str, Any]:
+    """Every case through the pipeline; scores per case and overall."""
+    transport = RecordingTransport(mode, RECORDINGS)
+    client = open_client(settings, base_url, httpx.AsyncClient(transport=transport))
+    # the eval measures the model, so it never answers from the response cache
+    pipeline = build_pipeline(settings.model_copy(update={"cache_enabled": False}), client)
+    results: dict[str, Any] = {}
+    try:
+        for i, case in enumerate(cases, 1):
+            started = time.perf_counter()
+            _progress(i - 1, len(cases), case.name)
+            request = schemas.SummaryRequest(text=case.article, prompt_version=version)
+            try:
+                response = await pipeline.summarize(request, uuid.uuid4().hex)
+                payload = json.loads(response.model_dump_json())
+                scores = metrics.score_case(case.article, case.gold, payload)
+                error = None
+            except (SummarizerError, MissingRecordingError) as e:
+                if isinstance(e, MissingRecordingError) or isinstance(
+                    e.__cause__, MissingRecordingError
+                ):
+                    raise
+                payload, scores, error = None, metrics.failed_case(case.article, case.gold), str(e)
+            results[case.name] = {
+                "scores": scores,
+                "error": error,
+                "response": payload,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        _progress(len(cases), len(cases), "done")
+    finally:
+        await client.close()
+    prompts = sorted(
+        {
+            (p["name"], p["version"], p["sha256"])
+            for r in results.values()
+            if r["response"]
+            for p in r["response"]["provenance"]["prompts"]
+        }
+    )
+    return {
+        "model": settings.model,
+        "prompt_version": version,
+        "prompts": [{"name": n, "version": v, "sha256": s} for n, v, s in prompts],
+        "mode": mode,
+        "recorded_calls": transport.recorded,
+        "replayed_calls": transport.hits,
+        "overall": metrics.aggregate({k: v["scores"] for k, v in results.items()}),
+        "cases": results,
+    }
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 24
+    filled = width * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    end = "\n" if done == total else ""
+    print(f"\r[{bar}] {done}/{total} {label:<28}", end=end, file=sys.stderr, flush=True)
+
+
+def evaluate(
+    settings: Settings, mode: Mode, version: str, names: list[str] | None
+) -> dict[str, Any]:
+    """Run the suite once and return its results."""
+    cases = load_cases(names)
+    with endpoint(settings, mode) as url:
+        return asyncio.run(run_cases(settings, url, mode, version, cases))
+
+
+def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
+    """results.json, summary.md and report.html in `folder`."""
+    from evals.report import html_report, markdown_summary
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "results.json": json.dumps(results, indent=1, ensure_ascii=False) + "\n",
+        "summary.md": markdown_summary(results),
+        "report.html": html_report(results, {c.name: c.article for c in load_cases()}),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / n for n in files]
+
+
+def baseline_of(results: dict[str, Any]) -> dict[str, Any]:
+    """What a baseline keeps: the scores, not the responses."""
+    return {
+        "model": results["model"],
+        "prompt_version": results["prompt_version"],
+        "prompts": results["prompts"],
+        "overall": results["overall"],
+        "cases": {k: v["scores"] for k, v in results["cases"].items()},
+    }
