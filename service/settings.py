@@ -63,7 +63,9 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.0, description="Sampling temperature.")
     seed: int | None = Field(default=7, description="Sampling seed, where the server honours it.")
     repair_attempts: int = Field(default=2, description="Times an invalid answer is sent back.")
-    call_timeout_s: float = Field(default=120.0, description="Timeout of one model call.")
+    call_timeout_s: float = Field(
+        default=300.0, description="Timeout of one model call (a small CPU model is slow)."
+    )
     request_deadline_s: float = Field(default=600.0, description="Deadline of one request.")
     max_retries: int = Field(default=2, description="openai client retries on 429/5xx/network.")
     map_concurrency: int = Field(default=2, description="Concurrent map calls for long articles.")
