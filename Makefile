@@ -1,5 +1,5 @@
 # The README's commands. Each target installs what it needs first (idempotent, quick when done).
-.PHONY: install browser serve test test-fast lint typecheck e2e bench clean
+.PHONY: install browser serve test eval bench test-fast lint typecheck e2e bench clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -29,6 +29,14 @@ test: lint typecheck browser
 # Unit and API tests only (no embedded model).
 test-fast: install
 	$(PY) -m pytest -m "not e2e"
+
+# Replay the recorded eval and check it against the baselines (no model needed).
+eval: install
+	$(VENV)/bin/summarizer eval --replay --check
+
+# Benchmarks: prints a table and writes benchmarks/latest.md.
+bench: install
+	$(PY) -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

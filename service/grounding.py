@@ -181,7 +181,7 @@ class Source:
         "NIS" matches "National Intelligence Service" (and the reverse); "Kim Jong-il" does not
         match "Kim Jong-un", since every significant word must be there.
         """
-        haystack = fold(within if within is not None else self.text)[0]
+        haystack = self.folded if within is None else fold(within)[0]
         folded = fold(name)[0]
         if folded in haystack:
             return True
