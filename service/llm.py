@@ -163,10 +163,13 @@ class LLM:
                 break
             usage.repairs += 1
             log.info("repairing %s answer (attempt %d): %s", prompt_name, attempt + 1, last_error)
-            conversation += [
-                {"role": "assistant", "content": content},
-                {"role": "user", "content": problem + "with only the JSON object."},
-            ]
+            # Each repair restarts from the original messages (the article stays the prompt's
+            # prefix, so servers reuse its cache) and the context never grows past one answer.
+            # A cut-off answer is not sent back: it is long by definition and says nothing new.
+            conversation = list(messages)
+            if finish != "length":
+                conversation.append({"role": "assistant", "content": content})
+            conversation.append({"role": "user", "content": problem + "with only the JSON object."})
         attempts = self.repair_attempts + 1
         cls = (
             OutputTruncatedError

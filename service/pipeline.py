@@ -44,8 +44,10 @@ class Pipeline:
             for m in prompt.render(**{v: "" for v in prompt.variables})
         )
         answer = int(prompt.parameters.get("max_tokens", self.settings.output_reserve_tokens))
+        # A repair carries the invalid answer back with a note, then needs room for a new one.
+        reserve = answer * (2 if self.llm.repair_attempts else 1) + 100
         # chat templates add a few tokens per message; tokenizers differ from tiktoken's count
-        budget = int((self.settings.effective_context_window - overhead - answer - 64) * 0.85)
+        budget = int((self.settings.effective_context_window - overhead - reserve) * 0.85)
         if self.settings.max_chunk_tokens:
             budget = min(budget, self.settings.max_chunk_tokens)
         return max(budget, 64)

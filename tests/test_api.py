@@ -363,3 +363,16 @@ def test_repeated_request_is_served_from_the_cache(fake: FakeModel, tmp_path: Pa
     with TestClient(create_app(settings, http_client=fake.http_client())) as client:
         assert post(client, body).json()["cached"]
     assert len(fake.history) == 2
+
+
+def test_cut_off_answer_is_retried_without_resending_it(
+    client: TestClient, fake: FakeModel
+) -> None:  # type: ignore[type-arg]
+    good = {"summary": "The mayor opened a bridge.", "claims": []}
+    fake.enqueue(completion('{"summary": "The mayor', finish_reason="length"), good)
+    r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
+    assert r.status_code == 200 and r.json()["usage"]["repairs"] == 1
+    first, retry = fake.history[0]["messages"], fake.history[1]["messages"]
+    assert retry[: len(first)] == first, "the retry keeps the original prompt as its prefix"
+    assert [m["role"] for m in retry[len(first) :]] == ["user"]
+    assert "cut off" in retry[-1]["content"]
