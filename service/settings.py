@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         default=Path.home() / ".cache" / "summarizer" / "responses.sqlite3",
         description="The response cache file; survives restarts.",
     )
+    api_keys: list[str] = Field(
+        default_factory=list,
+        description="Accepted API keys, plain or 'sha256:<hex>'; empty means no key is needed.",
+    )
     encoding: str | None = Field(
         default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
@@ -376,3 +377,31 @@ def test_cut_off_answer_is_retried_without_resending_it(
     assert retry[: len(first)] == first, "the retry keeps the original prompt as its prefix"
     assert [m["role"] for m in retry[len(first) :]] == ["user"]
     assert "cut off" in retry[-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"authorization": "Bearer wrong"}, 401),
+        ({"authorization": "Bearer k-live-1"}, 200),
+        ({"x-api-key": "k-hashed"}, 200),
+    ],
+    ids=["none", "wrong", "bearer", "hashed-key"],
+)
+def test_api_keys_when_configured(fake: FakeModel, headers: dict[str, str], status: int) -> None:
+    hashed = "sha256:" + hashlib.sha256(b"k-hashed").hexdigest()
+    settings = fake_settings(api_keys=["k-live-1", hashed])
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        r = client.get("/v1/prompts", headers=headers)
+        assert r.status_code == status, r.text
+        if status == 401:
+            assert r.json()["error"] == "unauthorized" and r.json()["request_id"]
+        assert client.get("/health").status_code == 200  # liveness needs no key
+
+
+def test_security_headers_and_no_cors_by_default(client: TestClient) -> None:  # type: ignore[type-arg]
+    r = client.get("/health", headers={"origin": "https://evil.example"})
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "access-control-allow-origin" not in r.headers

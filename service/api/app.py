@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2 as httpx
 import openai
-from litestar import Litestar, Request, Response, get, post
+from litestar import Litestar, Request, Response, Router, get, post
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.params import JSONBody
@@ -76,6 +80,38 @@ def open_client(
         max_retries=settings.max_retries,
         http_client=http_client,
     )
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def key_guard(
+    settings: Settings,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard accepting `Authorization: Bearer <key>` or `X-API-Key` when keys are configured."""
+    digests = [
+        bytes.fromhex(k.removeprefix("sha256:")) if k.startswith("sha256:")
+        else hashlib.sha256(k.encode()).digest()
+        for k in settings.api_keys
+    ]  # fmt: skip
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if not digests:
+            return
+        auth = connection.headers.get("authorization", "")
+        given = (
+            auth[7:]
+            if auth.lower().startswith("bearer ")
+            else connection.headers.get("x-api-key", "")
+        )
+        digest = hashlib.sha256(given.encode()).digest()
+        # compare against every key, in constant time, so timing says nothing about which is close
+        if not any([hmac.compare_digest(digest, d) for d in digests]):
+            raise NotAuthorizedException(
+                "a valid API key is required (Authorization: Bearer <key>)"
+            )
+
+    return guard
 
 
 # --- handlers (thin: each calls one domain function) -----------------------------------------
@@ -154,7 +190,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         fields = [str(e.get("key")) for e in exc.extra if isinstance(e, dict) and e.get("key")]
         if fields:
             message = f"{exc.detail}: check field(s) {', '.join(fields)}"
-    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+    code = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
             413: "body_too_large", 415: "unsupported_media_type"}.get(exc.status_code, "http_error")  # fmt: skip
     return _error(request, exc.status_code, code, message, details, exc.headers)
 
@@ -209,8 +245,11 @@ def create_app(
     def provide_backend(state: State) -> Backend:
         return state.backend  # type: ignore[no-any-return]
 
+    guarded = Router(
+        "/", route_handlers=[create_summary, list_prompts], guards=[key_guard(settings)]
+    )
     return Litestar(
-        route_handlers=[index, create_summary, list_prompts, health, ready],
+        route_handlers=[index, guarded, health, ready],
         lifespan=[lifespan],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
         middleware=[request_id_middleware, plain_text_middleware],
