@@ -65,6 +65,20 @@ class UpstreamRateLimitedError(UpstreamError):
     code = "upstream_rate_limited"
 
 
+class OverloadedError(UpstreamError):
+    """Our own queue is full; the client should come back after Retry-After."""
+
+    status_code = 503
+    code = "overloaded"
+
+
+class DeadlineExceededError(UpstreamError):
+    """The request's overall deadline passed before the model finished."""
+
+    status_code = 504
+    code = "deadline_exceeded"
+
+
 class UpstreamTimeoutError(UpstreamError):
     status_code = 504
     code = "upstream_timeout"

@@ -13,7 +13,7 @@ from rapidfuzz import fuzz
 from service import schemas
 from service.cache import ResponseCache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences
-from service.errors import ArticleTooLongError, EmptyArticleError
+from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
 from service.figures import extract_figures
 from service.grounding import Found, Source, Verdict, check_statement, entities, fold
 from service.llm import LLM, Usage
@@ -107,16 +107,25 @@ class Pipeline:
         usage = Usage()
         t = time.perf_counter()
         used: list[PromptTemplate]
-        if len(chunks) == 1:
-            summary_text, raw_claims = await self._single(
-                prompt_set["summarize"], chunks[0], req, usage
-            )
-            used = [prompt_set["summarize"]]
-            path = "single"
-        else:
-            summary_text, raw_claims = await self._map_reduce(prompt_set, chunks, req, usage)
-            used = [prompt_set["extract_claims"], prompt_set["reduce"]]
-            path = "map_reduce"
+        deadline = self.settings.request_deadline_s
+        try:
+            async with asyncio.timeout(deadline):
+                if len(chunks) == 1:
+                    summary_text, raw_claims = await self._single(
+                        prompt_set["summarize"], chunks[0], req, usage
+                    )
+                    used = [prompt_set["summarize"]]
+                    path = "single"
+                else:
+                    summary_text, raw_claims = await self._map_reduce(
+                        prompt_set, chunks, req, usage
+                    )
+                    used = [prompt_set["extract_claims"], prompt_set["reduce"]]
+                    path = "map_reduce"
+        except TimeoutError as e:
+            raise DeadlineExceededError(
+                f"the summary was not ready within the {deadline:g} s request deadline"
+            ) from e
         timings["model"] = _ms(t)
 
         t = time.perf_counter()

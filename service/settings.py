@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     )
     request_deadline_s: float = Field(default=600.0, description="Deadline of one request.")
     max_retries: int = Field(default=2, description="openai client retries on 429/5xx/network.")
+    max_running_requests: int = Field(default=4, description="Summaries at the model at once.")
+    max_queued_requests: int = Field(default=32, description="Summaries waiting; more get 503.")
     map_concurrency: int = Field(default=2, description="Concurrent map calls for long articles.")
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
     cache_enabled: bool = Field(default=True, description="Keep answers in a SQLite cache.")

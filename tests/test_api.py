@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -405,3 +406,34 @@ def test_security_headers_and_no_cors_by_default(client: TestClient) -> None:  #
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["x-frame-options"] == "DENY"
     assert "access-control-allow-origin" not in r.headers
+
+
+async def _slow_answer(request: httpx.Request) -> httpx.Response:
+    await asyncio.sleep(0.5)
+    return httpx.Response(200, json=completion(json.dumps({"summary": "Late.", "claims": []})))
+
+
+def test_request_deadline_gives_504() -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(_slow_answer))
+    app = create_app(fake_settings(request_deadline_s=0.1), http_client=http)
+    with TestClient(app) as client:
+        r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
+    assert r.status_code == 504 and r.json()["error"] == "deadline_exceeded"
+
+
+def test_overload_is_refused_quickly_with_retry_after() -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(_slow_answer))
+    app = create_app(fake_settings(max_running_requests=1, max_queued_requests=1), http_client=http)
+    body = {"text": "The mayor of Brennick opened a bridge on Monday."}
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            return await asyncio.gather(*(c.post("/v1/summaries", json=body) for _ in range(6)))
+
+    with TestClient(app):  # runs the lifespan
+        responses = asyncio.run(burst())
+    codes = sorted(r.status_code for r in responses)
+    assert codes.count(200) == 2 and codes.count(503) == 4, codes
+    refused = next(r for r in responses if r.status_code == 503)
+    assert refused.json()["error"] == "overloaded" and refused.headers["retry-after"] == "5"

@@ -24,6 +24,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from service import __version__, schemas
+from service.admission import Admission
 from service.api.middleware import plain_text_middleware, request_id_middleware
 from service.api.page import index
 from service.cache import ResponseCache
@@ -44,6 +45,7 @@ class Backend:
 
     pipeline: Pipeline
     client: openai.AsyncOpenAI
+    admission: Admission
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -127,7 +129,8 @@ async def create_summary(
 
     Send JSON (`{"text": ...}`) or the article itself as `text/plain`.
     """
-    return await backend.pipeline.summarize(data, request_id(request))
+    async with backend.admission.slot():
+        return await backend.pipeline.summarize(data, request_id(request))
 
 
 @get("/v1/prompts", summary="List prompt files")
@@ -231,7 +234,8 @@ def create_app(
                 )
                 base_url = server.start()
             client = open_client(settings, base_url, http_client)
-            app.state.backend = Backend(build_pipeline(settings, client), client)
+            admission = Admission(settings.max_running_requests, settings.max_queued_requests)
+            app.state.backend = Backend(build_pipeline(settings, client), client, admission)
             try:
                 yield
             finally:
