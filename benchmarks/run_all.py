@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import Row, log, row, table
 
-MODULES = ("overhead", "chunker", "grounding", "cache", "embedded")
+MODULES = ("overhead", "chunker", "grounding", "cache", "load", "embedded")
 LATEST = Path(__file__).resolve().parent / "latest.md"
 
 
