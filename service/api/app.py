@@ -198,6 +198,10 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return _error(request, exc.status_code, code, message, details, exc.headers)
 
 
+def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[schemas.ErrorBody]:
+    return _error(request, 400, "bad_request", "the JSON body is nested too deeply to read")
+
+
 def unexpected_error(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[schemas.ErrorBody]:
@@ -260,6 +264,7 @@ def create_app(
         exception_handlers={
             SummarizerError: domain_error,
             HTTPException: http_error,
+            RecursionError: too_deep,
             Exception: unexpected_error,
         },
         request_max_body_size=settings.max_body_bytes,
