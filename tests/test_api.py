@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -437,3 +438,20 @@ def test_overload_is_refused_quickly_with_retry_after() -> None:
     assert codes.count(200) == 2 and codes.count(503) == 4, codes
     refused = next(r for r in responses if r.status_code == 503)
     assert refused.json()["error"] == "overloaded" and refused.headers["retry-after"] == "5"
+
+
+def test_article_text_and_keys_stay_out_of_info_logs(
+    fake: FakeModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    marker = "Zanthorpe-unique-marker-7731"
+    fake.enqueue('{"summary": 1}', {"summary": f"{marker}.", "claims": []})  # forces a repair log
+    settings = fake_settings(api_keys=["k-secret-42"])
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        r = client.post("/v1/summaries", json={"text": f"The {marker} opened."},
+                        headers={"authorization": "Bearer k-secret-42"})  # fmt: skip
+        assert r.status_code == 200
+        client.post("/v1/summaries", json={"text": "   "}, headers={"x-api-key": "k-secret-42"})
+    assert "repairing" in caplog.text  # the logs did capture the request
+    assert marker not in caplog.text and "k-secret-42" not in caplog.text
+    assert "sk-test-secret" not in caplog.text

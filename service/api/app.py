@@ -276,4 +276,5 @@ def create_app(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         debug=False,
+        logging_config=None,  # the process owns logging (the CLI configures it), not the app
     )
