@@ -45,7 +45,7 @@ class Pipeline:
         )
         answer = int(prompt.parameters.get("max_tokens", self.settings.output_reserve_tokens))
         # A repair carries the invalid answer back with a note, then needs room for a new one.
-        reserve = answer * (2 if self.llm.repair_attempts else 1) + 100
+        reserve = answer * (2 if self.settings.repair_attempts else 1) + 100
         # chat templates add a few tokens per message; tokenizers differ from tiktoken's count
         budget = int((self.settings.effective_context_window - overhead - reserve) * 0.85)
         if self.settings.max_chunk_tokens:
