@@ -25,6 +25,7 @@ from evals import metrics
 from evals.recording import MissingRecordingError, Mode, RecordingTransport
 from service import schemas
 from service.api.app import build_pipeline, open_client
+from service.embedded import model_endpoint
 from service.errors import SummarizerError
 from service.settings import Settings
 
@@ -67,8 +68,6 @@ def endpoint(settings: Settings, mode: Mode) -> Iterator[str]:
     if mode == "replay":
         yield REPLAY_URL
         return
-    from service.cli import model_endpoint
-
     with model_endpoint(settings) as url:
         yield url
 

@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import signal
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from service import schemas
 from service.api.app import build_pipeline, open_client
-from service.embedded import running
+from service.embedded import model_endpoint
 from service.errors import SummarizerError
 from service.prompts import PromptLibrary
 from service.settings import Settings
-
-
-@contextlib.contextmanager
-def model_endpoint(settings: Settings) -> Iterator[str]:
-    """The base URL of the model: the configured endpoint, or the embedded server while open."""
-    if settings.openai_base_url is not None:
-        yield settings.openai_base_url
-        return
-    with running(settings.model_path, settings.model, settings.embedded_n_ctx,
-                 settings.embedded_port, settings.embedded_threads) as server:  # fmt: skip
-        yield server.base_url
 
 
 async def summarize_text(

@@ -21,6 +21,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from service.settings import Settings
+
 log = logging.getLogger(__name__)
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -77,7 +79,7 @@ class EmbeddedServer:
         self.alias = alias
         self.n_ctx = n_ctx
         self.port = port or free_port()
-        self.threads = threads
+        self.threads = threads or max(1, os.cpu_count() or 2)
         self.process: subprocess.Popen[bytes] | None = None
         # a file, not a pipe: a pipe nobody drains would block the server once it fills
         self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
@@ -99,8 +101,7 @@ class EmbeddedServer:
             "--n_ctx", str(self.n_ctx),
             "--verbose", "False",
         ]  # fmt: skip
-        if self.threads:
-            cmd += ["--n_threads", str(self.threads)]
+        cmd += ["--n_threads", str(self.threads)]
         log.info("starting embedded model %s on port %d", self.model_path.name, self.port)
         self.process = subprocess.Popen(
             cmd,
@@ -145,15 +146,20 @@ class EmbeddedServer:
 
 
 @contextlib.contextmanager
-def running(model_path: Path | None, alias: str, n_ctx: int, port: int = 0,
-            threads: int | None = None) -> Iterator[EmbeddedServer]:  # fmt: skip
-    """Run the embedded server for the duration of a with-block."""
+def model_endpoint(settings: Settings) -> Iterator[str]:
+    """The model's base URL: the configured endpoint, or the embedded server while it runs."""
+    if settings.openai_base_url is not None:
+        yield settings.openai_base_url
+        return
     server = EmbeddedServer(
-        model_path or bundled_model_path(), alias=alias, n_ctx=n_ctx, port=port,
-        threads=threads or max(1, (os.cpu_count() or 2)),
-    )  # fmt: skip
+        settings.model_path or bundled_model_path(),
+        alias=settings.model,
+        n_ctx=settings.embedded_n_ctx,
+        port=settings.embedded_port,
+        threads=settings.embedded_threads,
+    )
     server.start()
     try:
-        yield server
+        yield server.base_url
     finally:
         server.stop()

@@ -28,7 +28,7 @@ from service.admission import Admission
 from service.api.middleware import plain_text_middleware, request_id_middleware
 from service.api.page import index
 from service.cache import ResponseCache
-from service.embedded import EmbeddedServer, bundled_model_path
+from service.embedded import model_endpoint
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
 from service.pipeline import Pipeline
@@ -52,8 +52,10 @@ def request_id(request: Request[Any, Any, Any]) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
-def build_pipeline(settings: Settings, client: openai.AsyncOpenAI) -> Pipeline:
-    """The domain pipeline over an already-open client."""
+def build_pipeline(
+    settings: Settings, client: openai.AsyncOpenAI, prompts: PromptLibrary | None = None
+) -> Pipeline:
+    """The domain pipeline over an already-open client (and an already-loaded prompt library)."""
     return Pipeline(
         settings=settings,
         llm=LLM(
@@ -64,7 +66,7 @@ def build_pipeline(settings: Settings, client: openai.AsyncOpenAI) -> Pipeline:
             seed=settings.seed,
             repair_attempts=settings.repair_attempts,
         ),
-        prompts=PromptLibrary(settings.prompts_dir),
+        prompts=prompts or PromptLibrary(settings.prompts_dir),
         encoding=load_encoding(settings.model, settings.encoding),
         backend="embedded" if settings.embedded else "remote",
         cache=ResponseCache(settings.cache_path) if settings.cache_enabled else None,
@@ -221,34 +223,21 @@ def create_app(
     `http_client` lets tests put a fake OpenAI-compatible transport under the real client.
     """
     settings = settings or Settings()
-    PromptLibrary(settings.prompts_dir)  # fail at build time on a broken prompt file
+    prompts = PromptLibrary(settings.prompts_dir)  # a broken prompt file fails at build time
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        server: EmbeddedServer | None = None
-        base_url = settings.openai_base_url
-        try:
-            if base_url is None:
-                server = EmbeddedServer(
-                    settings.model_path or bundled_model_path(),
-                    alias=settings.model,
-                    n_ctx=settings.embedded_n_ctx,
-                    port=settings.embedded_port,
-                    threads=settings.embedded_threads,
-                )
-                base_url = server.start()
+        with model_endpoint(settings) as base_url:
             client = open_client(settings, base_url, http_client)
             admission = Admission(settings.max_running_requests, settings.max_queued_requests)
-            app.state.backend = Backend(build_pipeline(settings, client), client, admission)
+            pipeline = build_pipeline(settings, client, prompts)
+            app.state.backend = Backend(pipeline, client, admission)
             try:
                 yield
             finally:
                 await client.close()
-                if app.state.backend.pipeline.cache is not None:
-                    app.state.backend.pipeline.cache.close()
-        finally:
-            if server is not None:
-                server.stop()
+                if pipeline.cache is not None:
+                    pipeline.cache.close()
 
     def provide_backend(state: State) -> Backend:
         return state.backend  # type: ignore[no-any-return]
