@@ -36,6 +36,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.inner = inner or httpx.AsyncHTTPTransport()
         self.hits = 0
         self.recorded = 0
+        # every chat completion answered, live or replayed: a failed case still spent these
+        self.usage = {"model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
 
     def path_for(self, body: dict[str, Any]) -> Path:
         model = str(body.get("model", "unknown")).replace("/", "_")
@@ -55,9 +57,12 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 )
             self.hits += 1
             saved = json.loads(path.read_text(encoding="utf-8"))
+            self._count(saved["response"])
             return httpx.Response(saved["status"], json=saved["response"])
         response = await self.inner.handle_async_request(request)
         content = await response.aread()
+        if response.status_code == 200:
+            self._count(json.loads(content))
         if self.mode == "record" and response.status_code == 200:
             path.parent.mkdir(parents=True, exist_ok=True)
             messages = body.get("messages", [])
@@ -74,6 +79,12 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             )
             self.recorded += 1
         return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+    def _count(self, completion: dict[str, Any]) -> None:
+        usage = completion.get("usage") or {}
+        self.usage["model_calls"] += 1
+        self.usage["prompt_tokens"] += int(usage.get("prompt_tokens") or 0)
+        self.usage["completion_tokens"] += int(usage.get("completion_tokens") or 0)
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -90,6 +90,7 @@ async def run_cases(
             started = time.perf_counter()
             _progress(i - 1, len(cases), case.name)
             request = schemas.SummaryRequest(text=case.article, prompt_version=version)
+            spent_before = dict(transport.usage)
             try:
                 response = await pipeline.summarize(request, uuid.uuid4().hex)
                 payload = json.loads(response.model_dump_json())
@@ -101,6 +102,8 @@ async def run_cases(
                 ):
                     raise
                 payload, scores, error = None, metrics.failed_case(case.article, case.gold), str(e)
+                # what the failed request cost, counted at the HTTP seam
+                scores.update({k: v - spent_before[k] for k, v in transport.usage.items()})
             results[case.name] = {
                 "scores": scores,
                 "error": error,

@@ -18,6 +18,7 @@ class Admission:
         self.queued_limit = queued
         self.retry_after = retry_after
         self.waiting = 0
+        self.running = 0
         self.refused = 0
 
     @asynccontextmanager
@@ -34,7 +35,9 @@ class Admission:
             await self._slots.acquire()
         finally:
             self.waiting -= 1
+        self.running += 1
         try:
             yield
         finally:
+            self.running -= 1
             self._slots.release()

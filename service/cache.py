@@ -30,6 +30,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL never corrupts the file; a power cut may lose the last answers, which a
+        # cache can afford, and each write no longer waits for the disk to flush.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL, "
             "created REAL NOT NULL)"

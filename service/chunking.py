@@ -7,20 +7,24 @@ in the text the client sent, so evidence found in a chunk maps back exactly.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
 import tiktoken
 
+from service.tokens import count_each
+
 # Lines that are page furniture, not story: "| Also Read: ... |", "Read more", share prompts.
-_BOILERPLATE = re.compile(
-    r"""^\s*(
+_FURNITURE = r"""(
         \|?\s*(also\s+read|read\s+more|read\s+also|related|recommended|must\s+read|see\s+also)\b.*
       | (share|subscribe|follow\s+us|sign\s+up|click\s+here|advertisement|sponsored)\b.{0,80}
       | \|.*\|
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
+    )"""
+_BOILERPLATE = re.compile(rf"^\s*{_FURNITURE}\s*$", re.IGNORECASE | re.VERBOSE)
+# The same test on a line already stripped of its surrounding whitespace (with fullmatch).
+_FURNITURE_BODY = re.compile(_FURNITURE, re.IGNORECASE | re.VERBOSE)
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+|$)""")
 _ABBREVIATIONS = frozenset(
@@ -63,6 +67,45 @@ _ABBREVIATIONS = frozenset(
         "dec",
     ]
 )
+
+# The whole-text splitter (`split`) finds the same sentence ends as `sentences` with a few passes
+# of regexes over the article instead of Python work per character.
+# A stripped line: its first through its last non-space character.
+_LINE_BODY = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
+# Sentence ends as `_SENTENCE_END` finds them, then the spaces up to the next sentence's start:
+# one pattern per terminator, since re scans fast for a literal first character and slowly for a
+# class; a run such as "?!" is found by several of them, ending at the same place.
+_ENDS_AND_GAPS = [
+    re.compile(rf"""({re.escape(t)}[.!?…]*["'”’)\]]*)(?:[^\S\n]+|(?=\n)|\Z)""") for t in ".!?…"
+]
+# Characters whose lower() is an ASCII letter, besides that letter's two cases.
+_LOWERS_TO_ASCII = {"\u212a": "k"}  # KELVIN SIGN
+_STRIP = ".!?…\"'”’)]"
+
+
+def _char_class(c: str) -> str:
+    """A regex class matching every character whose lower() is c."""
+    if not c.isalpha():
+        return re.escape(c)
+    others = "".join(k for k, v in _LOWERS_TO_ASCII.items() if v == c)
+    return f"[{c}{c.upper()}{others}]"
+
+
+def _abbreviation_end() -> re.Pattern[str]:
+    """A lone "." ending a word that is an abbreviation: not a sentence end."""
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(_ABBREVIATIONS):
+        by_length.setdefault(len(word), []).append("".join(_char_class(c) for c in word))
+    # one fixed-width look-behind per length; the word starts after a space or at the text start
+    behind = "|".join(
+        rf"(?<=(?<!\S)(?:{'|'.join(words)})\.)" for _, words in sorted(by_length.items())
+    )
+    return re.compile(rf"\.(?=\s|\Z)(?:{behind})")
+
+
+_ABBREVIATION_END = _abbreviation_end()
+# A "." after a closing quote or bracket may still end an abbreviation ('Dr".'): checked one by one.
+_CLOSED_DOT_END = re.compile(r"""\.(?=\s|\Z)(?<=["'”’)\]]\.)""")
 
 
 @dataclass(frozen=True)
@@ -127,8 +170,75 @@ def sentences(text: str, para: Span) -> list[Span]:
     return out
 
 
-def _split_giant(text: str, span: Span, enc: tiktoken.Encoding, budget: int) -> list[Span]:
-    """Cut one over-long sentence into budget-sized pieces at token boundaries."""
+@dataclass(frozen=True)
+class Layout:
+    """Where the story's sentences are, computed once per article for chunking and grounding.
+
+    `starts[i]`, `ends[i]` bound sentence i; `para_end[i]` is true when it ends its paragraph.
+    """
+
+    boilerplate: list[Span]
+    starts: list[int]
+    ends: list[int]
+    para_end: list[bool]
+
+    @property
+    def sentences(self) -> list[Span]:
+        return [Span(s, e) for s, e in zip(self.starts, self.ends, strict=True)]
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Whether the word ending at `end` with a lone "." is an abbreviation, as `sentences` decides."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start:end].rstrip(_STRIP)
+    return bool(word) and word.lower().rstrip(".") in _ABBREVIATIONS
+
+
+def split(text: str) -> Layout:
+    """Boilerplate lines and sentences of text: the same as `boilerplate_spans`, `paragraphs` and
+    `sentences`, in a few regex passes over the whole text rather than Python work per character.
+    """
+    bodies = [m.span(1) for m in _LINE_BODY.finditer(text)]
+    furniture = [(s, e) for s, e in bodies if _FURNITURE_BODY.fullmatch(text, s, e)]
+    boilerplate = []
+    for s, e in furniture:
+        line_end = text.find("\n", e)
+        boilerplate.append(
+            Span(text.rfind("\n", 0, s) + 1, len(text) if line_end < 0 else line_end)
+        )
+    if furniture:
+        dropped = set(furniture)
+        bodies = [b for b in bodies if b not in dropped]
+    para_starts = [s for s, _ in bodies]
+    para_ends = [e for _, e in bodies]
+
+    # sentence ends inside paragraphs: not at a paragraph's end, not after an abbreviation, not
+    # in a boilerplate line
+    not_ends = set(para_ends)
+    not_ends.update(m.end() for m in _ABBREVIATION_END.finditer(text))
+    not_ends.update(
+        m.end() for m in _CLOSED_DOT_END.finditer(text) if _is_abbreviation(text, m.end())
+    )
+    gaps = sorted({m.end(1): m.end() for p in _ENDS_AND_GAPS for m in p.finditer(text)}.items())
+    if furniture:
+        gap_ends = [end for end, _ in gaps]
+        for s, e in furniture:
+            not_ends.update(
+                gap_ends[bisect.bisect_left(gap_ends, s) : bisect.bisect_right(gap_ends, e)]
+            )
+    inner = [(end, nxt) for end, nxt in gaps if end not in not_ends]
+    ends = sorted(para_ends + [end for end, _ in inner])
+    starts = sorted(para_starts + [nxt for _, nxt in inner])
+    last = set(para_ends)
+    return Layout(boilerplate, starts, ends, [e in last for e in ends])
+
+
+def _split_giant(
+    text: str, span: Span, enc: tiktoken.Encoding, budget: int
+) -> list[tuple[int, int, int]]:
+    """Cut one over-long sentence into budget-sized pieces (start, end, tokens) at token boundaries."""
     tokens = enc.encode_ordinary(text[span.start : span.end])
     pieces = []
     offset = span.start
@@ -138,9 +248,27 @@ def _split_giant(text: str, span: Span, enc: tiktoken.Encoding, budget: int) -> 
         end = min(span.end, offset + len(piece))
         if i + budget >= len(tokens):
             end = span.end
-        pieces.append(Span(offset, end, len(tokens[i : i + budget])))
+        pieces.append((offset, end, len(tokens[i : i + budget])))
         offset = end
-    return [p for p in pieces if p.end > p.start]
+    return [p for p in pieces if p[1] > p[0]]
+
+
+def _split_giants(
+    text: str, layout: Layout, enc: tiktoken.Encoding, budget: int, counts: list[int]
+) -> tuple[list[int], list[int], list[bool], list[int], list[str]]:
+    """The sentences as (starts, ends, para_end, counts, texts), over-long ones cut in pieces."""
+    starts: list[int] = []
+    ends: list[int] = []
+    para_end: list[bool] = []
+    sizes: list[int] = []
+    for s, e, last, n in zip(layout.starts, layout.ends, layout.para_end, counts, strict=True):
+        cuts = _split_giant(text, Span(s, e), enc, budget) if n > budget else [(s, e, n)]
+        for k, (a, b, m) in enumerate(cuts):
+            starts.append(a)
+            ends.append(b)
+            para_end.append(last and k == len(cuts) - 1)
+            sizes.append(m)
+    return starts, ends, para_end, sizes, [text[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def chunk_text(
@@ -148,73 +276,68 @@ def chunk_text(
     enc: tiktoken.Encoding,
     budget: int,
     overlap: int = 0,
+    layout: Layout | None = None,
 ) -> tuple[list[Chunk], list[Span]]:
-    """Split text into chunks of at most `budget` tokens; returns chunks and removed boilerplate."""
+    """Split text into chunks of at most `budget` tokens; returns chunks and removed boilerplate.
+
+    Pass the `split(text)` already made for the same text to skip making it again.
+    """
     if budget < 16:
         raise ValueError(f"chunk budget of {budget} tokens is too small")
     overlap = max(0, min(overlap, budget // 2))
-    removed = boilerplate_spans(text)
-    units: list[tuple[Span, bool]] = []  # (sentence, ends a paragraph)
-    for para in paragraphs(text, removed):
-        sents = sentences(text, para)
-        for j, s in enumerate(sents):
-            units.append((s, j == len(sents) - 1))
-    # a plain loop: encode_ordinary_batch starts a thread pool per call, 3x slower here
-    counts = [enc.encode_ordinary(text[s.start : s.end]) for s, _ in units]
-    sized: list[tuple[Span, bool]] = []
-    for (s, para_end), toks in zip(units, counts, strict=True):
-        if len(toks) > budget:
-            pieces = _split_giant(text, s, enc, budget)
-            sized.extend((p, para_end and k == len(pieces) - 1) for k, p in enumerate(pieces))
-        else:
-            sized.append((Span(s.start, s.end, len(toks)), para_end))
-
-    groups: list[list[tuple[Span, bool]]] = []
-    current: list[tuple[Span, bool]] = []
-    used = 0
-    fresh = 0  # sentences in `current` not carried over as overlap
-    for unit in sized:
-        if current and used + unit[0].tokens > budget and fresh:
-            # prefer to end at the last paragraph break if it keeps at least half the budget
-            cut = len(current)
-            for k in range(len(current), 0, -1):
-                if current[k - 1][1] and sum(u[0].tokens for u in current[:k]) >= budget // 2:
-                    cut = k
-                    break
-            groups.append(current[:cut])
-            carry = current[cut:]
-            tail: list[tuple[Span, bool]] = []
-            tail_tokens = 0
-            for u in reversed(current[:cut]):
-                if tail_tokens + u[0].tokens > overlap:
-                    break
-                tail.insert(0, u)
-                tail_tokens += u[0].tokens
-            current = tail + carry
-            used = sum(u[0].tokens for u in current)
-            fresh = len(carry)
-            while current and used + unit[0].tokens > budget and len(current) > fresh:
-                used -= current.pop(0)[0].tokens
-        current.append(unit)
-        used += unit[0].tokens
-        fresh += 1
-    if current:
-        groups.append(current)
-
+    layout = layout or split(text)
+    pieces = [text[s:e] for s, e in zip(layout.starts, layout.ends, strict=True)]
+    counts = count_each(enc, pieces)
+    starts, ends, para_end = layout.starts, layout.ends, layout.para_end
+    if max(counts, default=0) > budget:
+        starts, ends, para_end, counts, pieces = _split_giants(text, layout, enc, budget, counts)
+    joiners = ["\n" if last else " " for last in para_end]
     chunks = []
-    for i, group in enumerate(groups):
-        parts = []
-        for k, (s, para_end) in enumerate(group):
-            parts.append(text[s.start : s.end])
-            if k < len(group) - 1:
-                parts.append("\n" if para_end else " ")
+    for i, (lo, hi) in enumerate(_pack(counts, para_end, budget, overlap)):
         chunks.append(
             Chunk(
                 index=i,
-                start=group[0][0].start,
-                end=group[-1][0].end,
-                tokens=sum(s.tokens for s, _ in group),
-                text="".join(parts),
+                start=starts[lo],
+                end=ends[hi - 1],
+                tokens=sum(counts[lo:hi]),
+                text="".join(
+                    itertools.chain(*zip(pieces[lo : hi - 1], joiners[lo : hi - 1], strict=True))
+                )
+                + pieces[hi - 1],
             )
         )
-    return chunks, removed
+    return chunks, layout.boilerplate
+
+
+def _pack(
+    counts: list[int], para_end: list[bool], budget: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Group sentences (by token count) into index ranges [lo, hi) of at most `budget` tokens.
+
+    Greedy: a chunk is cut when the next sentence would not fit, at the last paragraph break if
+    that keeps at least half the budget; the next chunk repeats up to `overlap` tokens of its end.
+    """
+    prefix = [0, *itertools.accumulate(counts)]
+    breaks = [i for i, last in enumerate(para_end) if last]
+    groups = []
+    lo = 0  # the open chunk is sentences [lo, i)
+    used = 0
+    fresh = 0  # sentences in the open chunk not carried over as overlap
+    for i, tokens in enumerate(counts):
+        if i > lo and used + tokens > budget and fresh:
+            cut = i
+            k = bisect.bisect_left(breaks, i) - 1
+            if k >= 0 and breaks[k] >= lo and prefix[breaks[k] + 1] - prefix[lo] >= budget // 2:
+                cut = breaks[k] + 1
+            groups.append((lo, cut))
+            lo = bisect.bisect_left(prefix, prefix[cut] - overlap, lo, cut)
+            used = prefix[i] - prefix[lo]
+            fresh = i - cut
+            while i > lo and used + tokens > budget and i - lo > fresh:
+                used -= counts[lo]
+                lo += 1
+        used += tokens
+        fresh += 1
+    if lo < len(counts):
+        groups.append((lo, len(counts)))
+    return groups

@@ -7,15 +7,26 @@ client sent, so `text[start:end] == quote` holds for every span returned.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from service.chunking import Span, boilerplate_spans, paragraphs, sentences
+from service.chunking import Layout, Span, sentences, split
 from service.figures import check_figures
 
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "})
+# re's \s and str.isspace agree on every character, and lower() keeps a character's spaceness.
+_SPACES = re.compile(r"\s+")
+_FOLD_PAIRS = [
+    ("’", "'"),
+    ("‘", "'"),
+    ("“", '"'),
+    ("”", '"'),
+    ("—", "-"),
+    ("–", "-"),
+    ("\u00a0", " "),
+]
 FUZZY_CUTOFF = 85.0
 SENTENCE_CUTOFF = 60.0
 # Share of a claim's content words that may be absent from its evidence (paraphrase allowance).
@@ -60,12 +71,55 @@ class Verdict:
         return bool(self.evidence) and not self.reasons
 
 
+def _translate(text: str) -> str:
+    """Fold quotes, dashes and no-break spaces: a few replace() scans beat str.translate."""
+    if text.isascii():
+        return text
+    for old, new in _FOLD_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """Lower-case, fold quotes and dashes, collapse whitespace; map folded index -> original."""
+    translated = _translate(text)
+    lowered = translated.lower()
+    if len(lowered) != len(translated) or "Σ" in translated:
+        return _fold_chars(translated)  # lower() would not map char for char
+    index: list[int] = []
+    pos = 0
+    for m in _SPACES.finditer(translated):
+        start = m.start()
+        index.extend(range(pos, start))
+        if start:  # leading whitespace is dropped, any other run becomes one space
+            index.append(start)
+        pos = m.end()
+    index.extend(range(pos, len(translated)))
+    return _collapse(lowered), index
+
+
+def fold_text(text: str) -> str:
+    """fold(text) without the index: the folded string alone."""
+    translated = _translate(text)
+    lowered = translated.lower()
+    if len(lowered) != len(translated) or "Σ" in translated:
+        return _fold_chars(translated)[0]
+    return _collapse(lowered)
+
+
+def _collapse(lowered: str) -> str:
+    folded = _SPACES.sub(" ", lowered)
+    return folded[1:] if folded[:1] == " " and lowered[:1].isspace() else folded
+
+
+def _fold_chars(translated: str) -> tuple[str, list[int]]:
+    """fold, one character at a time: lower() of a whole string can differ (final sigma, and
+    characters whose lower case is longer), and the index must follow the characters."""
     out: list[str] = []
     index: list[int] = []
     prev_space = True
-    for i, ch in enumerate(text.translate(_FOLD)):
+    for i, ch in enumerate(translated):
         if ch.isspace():
             if prev_space:
                 continue
@@ -114,14 +168,15 @@ def _acronym(name: str) -> str:
 class Source:
     """The submitted article, prepared once for many look-ups."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, layout: Layout | None = None) -> None:
         self.text = text
-        self.boilerplate = boilerplate_spans(text)
-        self.sentences: list[Span] = [
-            s for p in paragraphs(text, self.boilerplate) for s in sentences(text, p)
-        ]
+        layout = layout or split(text)
+        self.boilerplate = layout.boilerplate
+        self.sentences: list[Span] = layout.sentences
+        self._starts = layout.starts
+        self._ends = layout.ends
         self.folded, self.index = fold(text)
-        self._sentence_folded = [fold(text[s.start : s.end])[0] for s in self.sentences]
+        self._sentence_folded = [fold_text(text[s.start : s.end]) for s in self.sentences]
 
     def in_boilerplate(self, start: int, end: int) -> bool:
         return any(start < b.end and b.start < end for b in self.boilerplate)
@@ -134,7 +189,7 @@ class Source:
         at = self.text.find(quote)
         if at >= 0:
             return Found(at, at + len(quote), "exact", 100.0)
-        folded_quote, _ = fold(quote)
+        folded_quote = fold_text(quote)
         at = self.folded.find(folded_quote)
         if at >= 0:
             return self._from_folded(at, at + len(folded_quote), "normalized", 100.0)
@@ -150,7 +205,7 @@ class Source:
 
     def best_sentences(self, claim: str, limit: int = 2) -> list[Found]:
         """Article sentences most like `claim`, best first, above the similarity cutoff."""
-        folded_claim, _ = fold(claim)
+        folded_claim = fold_text(claim)
         scored = []
         for span, folded in zip(self.sentences, self._sentence_folded, strict=True):
             score = fuzz.token_set_ratio(folded_claim, folded)
@@ -161,18 +216,25 @@ class Source:
 
     def context(self, found: Found) -> str:
         """The sentences holding a piece of evidence and their neighbours, where news attributes."""
-        hits = [
-            i for i, s in enumerate(self.sentences) if s.start < found.end and found.start < s.end
-        ]
-        if not hits:
+        first, last = self._overlapping(found)
+        if first > last:
             return self.text[found.start : found.end]
-        first = max(0, hits[0] - 1)
-        return " ".join(self.text[s.start : s.end] for s in self.sentences[first : hits[-1] + 2])
+        return " ".join(
+            self.text[s.start : s.end] for s in self.sentences[max(0, first - 1) : last + 2]
+        )
 
     def own_sentences(self, found: Found) -> str:
-        hits = [s for s in self.sentences if s.start < found.end and found.start < s.end]
+        first, last = self._overlapping(found)
+        hits = self.sentences[first : last + 1]
         return (
             " ".join(self.text[s.start : s.end] for s in hits) or self.text[found.start : found.end]
+        )
+
+    def _overlapping(self, found: Found) -> tuple[int, int]:
+        """First and last index of the sentences overlapping found (first > last when none)."""
+        return (
+            bisect.bisect_right(self._ends, found.start),
+            bisect.bisect_left(self._starts, found.end) - 1,
         )
 
     def mentions(self, name: str, within: str | None = None) -> bool:
@@ -181,8 +243,8 @@ class Source:
         "NIS" matches "National Intelligence Service" (and the reverse); "Kim Jong-il" does not
         match "Kim Jong-un", since every significant word must be there.
         """
-        haystack = self.folded if within is None else fold(within)[0]
-        folded = fold(name)[0]
+        haystack = self.folded if within is None else fold_text(within)
+        folded = fold_text(name)
         if folded in haystack:
             return True
         acronym = _acronym(name)
@@ -222,8 +284,8 @@ def check_statement(
             verdict.reasons.append(f"names {name!r}, which the article does not mention")
     if len(sentences(text, Span(0, len(text)))) > 1:
         verdict.reasons.append("it is not one atomic statement: it has several sentences")
-    words = set(content_words(fold(text)[0]))
-    folded_context = fold(context)[0]
+    words = set(content_words(fold_text(text)))
+    folded_context = fold_text(context)
     missing = sorted(
         w for w in words if not re.search(rf"\b{re.escape(w.rstrip('s'))}", folded_context)
     )

@@ -6,14 +6,17 @@ error for repair a bounded number of times. `openai` exceptions become ours in o
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import openai
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from service.errors import (
     ModelOutputError,
@@ -24,12 +27,16 @@ from service.errors import (
     UpstreamTimeoutError,
 )
 
+if TYPE_CHECKING:
+    from service.metrics import Metrics
+
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 # Keywords some servers' strict modes reject; pydantic still enforces them on the answer.
 # Short string bounds are kept for constrained decoding (they stop a small model rambling inside a
 # field); long ones are dropped, since they would blow up llama.cpp's grammar.
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _DROPPED_KEYWORDS = frozenset({"minLength", "pattern", "title", "description"})
 GRAMMAR_MAX_LENGTH = 600
 
@@ -42,6 +49,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     repairs: int = 0
+    salvaged: int = 0  # answers cut off by max_tokens whose complete part was kept
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: Usage) -> None:
@@ -49,11 +57,13 @@ class Usage:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.repairs += other.repairs
+        self.salvaged += other.salvaged
         self.calls.extend(other.calls)
 
 
+@functools.cache
 def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """JSON schema of a pydantic model, without the keywords servers choke on."""
+    """JSON schema of a pydantic model, without the keywords servers choke on (built once)."""
 
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
@@ -70,6 +80,7 @@ def model_schema(model: type[BaseModel]) -> dict[str, Any]:
     return strip(model.model_json_schema())  # type: ignore[no-any-return]
 
 
+@functools.cache
 def response_format(model: type[BaseModel], dialect: str) -> dict[str, Any] | None:
     """The `response_format` for the endpoint's structured-output dialect."""
     schema = model_schema(model)
@@ -126,8 +137,10 @@ class LLM:
         temperature: float = 0.0,
         seed: int | None = None,
         repair_attempts: int = 2,
+        metrics: Metrics | None = None,
     ) -> None:
         self.client = client
+        self.metrics = metrics
         self.model = model
         self.dialect = dialect
         self.temperature = temperature
@@ -153,12 +166,27 @@ class LLM:
             if finish == "length":
                 last_error = f"the answer was cut off after {max_tokens} tokens"
                 problem = "Your answer was cut off because it was too long. Answer again, shorter, "
+                self._observe(usage, "cut_off")
+                # A small model often loops in its claim list until the token cap; what it wrote
+                # before the cut is whole and is checked against the article like any answer.
+                if (kept := salvage_answer(content, output)) is not None:
+                    usage.salvaged += 1
+                    log.info("kept the complete part of a cut-off %s answer", prompt_name)
+                    return kept, usage
             else:
                 try:
-                    return output.model_validate_json(content), usage
+                    answer = parse_answer(content, output)
                 except ValidationError as e:
                     last_error = _describe(e)
                     problem = f"Your answer was not valid: {last_error}. Answer again "
+                    self._observe(usage, "invalid")
+                except ValueError as e:  # not JSON at all
+                    last_error = f"not a JSON object ({e})"
+                    problem = f"Your answer was {last_error}. Answer again "
+                    self._observe(usage, "invalid")
+                else:
+                    self._observe(usage, "ok")
+                    return answer, usage
             if attempt == self.repair_attempts:
                 break
             usage.repairs += 1
@@ -210,6 +238,8 @@ class LLM:
                 **kwargs,
             )
         except openai.OpenAIError as e:
+            if self.metrics is not None:
+                self.metrics.model_call(prompt_name, "error", 0, 0, time.perf_counter() - started)
             raise map_openai_error(e) from e
         usage.model_calls += 1
         prompt_tokens = resp.usage.prompt_tokens if resp.usage else 0
@@ -228,6 +258,52 @@ class LLM:
             return "", None
         choice = resp.choices[0]
         return choice.message.content or "", choice.finish_reason
+
+    def _observe(self, usage: Usage, outcome: str) -> None:
+        """Export the call just made (the last in `usage`) with how its answer turned out."""
+        if self.metrics is not None and usage.calls:
+            call = usage.calls[-1]
+            self.metrics.model_call(
+                call["prompt"],
+                outcome,
+                call["prompt_tokens"],
+                call["completion_tokens"],
+                call["ms"] / 1000,
+            )
+
+
+def parse_answer(content: str, output: type[T]) -> T:
+    """Validate an answer; raw newlines and tabs inside its strings are accepted.
+
+    Grammar-constrained servers (llama.cpp) let control characters into JSON strings, which strict
+    JSON forbids; the text is still what the model meant, so a repair round trip would be waste.
+    """
+    return output.model_validate(json.loads(content, strict=False))
+
+
+def salvage_answer(content: str, output: type[T]) -> T | None:
+    """The complete part of a cut-off answer, when it is a valid answer on its own.
+
+    The JSON is read in partial mode (pydantic-core drops an unfinished trailing string); an
+    unfinished last list item is dropped too. A cut inside a required text (say the summary
+    itself) leaves nothing valid, and the answer is repaired as before.
+    """
+    try:
+        data = from_json(_CONTROL.sub(" ", content), allow_partial=True)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for _ in range(2):
+        try:
+            return output.model_validate(data)
+        except ValidationError:
+            lists = [k for k, v in data.items() if isinstance(v, list) and v]
+            if not lists:
+                return None
+            last = lists[-1]  # the list the cut fell in is the last key written
+            data = {**data, last: data[last][:-1]}
+    return None
 
 
 def _describe(e: ValidationError) -> str:

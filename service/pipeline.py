@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tiktoken
 from rapidfuzz import fuzz
 
 from service import schemas
 from service.cache import ResponseCache, cache_key
-from service.chunking import Chunk, Span, chunk_text, sentences
+from service.chunking import Chunk, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
-from service.figures import extract_figures
-from service.grounding import Found, Source, Verdict, check_statement, entities, fold
+from service.figures import figures_of
+from service.grounding import Found, Source, Verdict, check_statement, entities, fold_text
 from service.llm import LLM, Usage
 from service.prompts import PromptLibrary, PromptTemplate, fence_article
 from service.settings import Settings
@@ -36,9 +36,19 @@ class Pipeline:
     encoding: tiktoken.Encoding
     backend: str  # "embedded" or "remote"
     cache: ResponseCache | None = None
+    _budgets: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     def chunk_budget(self, prompt: PromptTemplate) -> int:
-        """Tokens of article per chunk: context window minus the prompt and the answer."""
+        """Tokens of article per chunk: context window minus the prompt and the answer.
+
+        Remembered per prompt content: rendering and tokenizing the prompt on every request
+        cost more than the rest of a cache hit.
+        """
+        if (budget := self._budgets.get(prompt.sha256)) is None:
+            budget = self._budgets[prompt.sha256] = self._chunk_budget(prompt)
+        return budget
+
+    def _chunk_budget(self, prompt: PromptTemplate) -> int:
         overhead = sum(
             len(self.encoding.encode_ordinary(m["content"]))
             for m in prompt.render(**{v: "" for v in prompt.variables})
@@ -65,8 +75,11 @@ class Pipeline:
         text = req.text
         if not text.strip():
             raise EmptyArticleError("text is empty or only whitespace; send the article's text")
-        article_tokens = len(self.encoding.encode_ordinary(text))
-        if article_tokens > self.settings.max_article_tokens:
+        # every token holds at least one byte of UTF-8 (at most four per character), so most
+        # articles are provably short enough without tokenizing them
+        most = len(text) if text.isascii() else 4 * len(text)
+        limit = self.settings.max_article_tokens
+        if most > limit and (article_tokens := len(self.encoding.encode_ordinary(text))) > limit:
             raise ArticleTooLongError(
                 f"the article has {article_tokens} tokens; the limit is "
                 f"{self.settings.max_article_tokens}",
@@ -97,8 +110,9 @@ class Pipeline:
                     "timings_ms": {"cache": _ms(started), "total": _ms(started)},
                 }
             )
+        layout = split(text)  # shared by chunking and grounding
         chunks, removed = chunk_text(
-            text, self.encoding, budget, self.settings.chunk_overlap_tokens
+            text, self.encoding, budget, self.settings.chunk_overlap_tokens, layout
         )
         if not chunks:
             raise EmptyArticleError("the text holds nothing but boilerplate lines")
@@ -129,7 +143,7 @@ class Pipeline:
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
-        source = Source(text)
+        source = Source(text, layout)
         claims, merged = self._ground_claims(source, raw_claims)
         summary = self._ground_summary(source, summary_text)
         timings["grounding"] = _ms(t)
@@ -169,6 +183,7 @@ class Pipeline:
                 prompt_tokens=usage.prompt_tokens,
                 completion_tokens=usage.completion_tokens,
                 repairs=usage.repairs,
+                salvaged=usage.salvaged,
             ),
             timings_ms=timings,
         )
@@ -245,7 +260,7 @@ class Pipeline:
         keys: list[str] = []
         merged = 0
         for claim, chunk_index in raw:
-            key = fold(claim.text)[0]
+            key = fold_text(claim.text)
             dup = next(
                 (i for i, k in enumerate(keys) if fuzz.ratio(k, key) >= DEDUPE_SIMILARITY), None
             )
@@ -272,7 +287,7 @@ class Pipeline:
                             unit=f.unit,
                             qualifier=f.qualifier,
                         )
-                        for f in extract_figures(claim.text)
+                        for f in figures_of(claim.text)
                     ],
                     entities=entities(claim.text),
                     evidence=_evidence(source, verdict),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.markup import markup_tags
 
 # --- the HTTP request -----------------------------------------------------------------------
 
@@ -14,7 +16,10 @@ class SummaryRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
-    text: str = Field(description="The article, plain text.", min_length=1)
+    text: str = Field(
+        description="The article as plain text (markup is refused; POST a page as text/html).",
+        min_length=1,
+    )
     title: str | None = Field(default=None, max_length=500, description="Optional headline.")
     prompt_version: str | None = Field(
         default=None,
@@ -24,6 +29,17 @@ class SummaryRequest(BaseModel):
     max_summary_words: int | None = Field(
         default=None, ge=20, le=400, description="Summary length bound; default from the prompt."
     )
+
+    @field_validator("text")
+    @classmethod
+    def _plain_text(cls, text: str) -> str:
+        """Markup is refused: evidence offsets must index readable text, not tags."""
+        if tags := markup_tags(text):
+            raise ValueError(
+                f"text looks like HTML markup ({', '.join(tags[:3])}); send the article's plain "
+                "text, or POST the page with Content-Type: text/html to have it reduced to text"
+            )
+        return text
 
 
 # --- what the model is asked to produce (its JSON schema is sent to the endpoint) ----------
@@ -147,7 +163,10 @@ class Usage(BaseModel):
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    repairs: int = 0
+    repairs: int = Field(default=0, description="Answers sent back to the model to be fixed.")
+    salvaged: int = Field(
+        default=0, description="Answers cut off by max_tokens whose complete part was kept."
+    )
 
 
 class ClaimStats(BaseModel):
@@ -166,6 +185,11 @@ class SummaryResponse(BaseModel):
     provenance: Provenance
     usage: Usage
     timings_ms: dict[str, float]
+    article_text: str | None = Field(
+        default=None,
+        description="The text that evidence offsets index, when it is not the text sent "
+        "(an HTML page reduced to text).",
+    )
 
 
 class PromptInfo(BaseModel):

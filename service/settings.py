@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Accepted API keys, plain or 'sha256:<hex>'; empty means no key is needed.",
     )
+    rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Requests a minute per API key (per client address without keys); 0 is off.",
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
     encoding: str | None = Field(
         default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
     )

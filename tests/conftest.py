@@ -34,6 +34,7 @@ def fake_settings(**overrides: object) -> Settings:
         "max_retries": 0,
         "context_window": 4096,
         "cache_enabled": False,
+        "rate_limit_per_minute": 0,  # tests send many requests from one client; tested on its own
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

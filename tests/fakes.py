@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2 as httpx
 
-Answer = dict[str, Any] | str | httpx.Response | Exception
+
+@dataclass(frozen=True)
+class Slow:
+    """An answer that arrives only after `seconds` (for timeouts and overload)."""
+
+    seconds: float
+    answer: dict[str, Any] | str
+
+
+Answer = dict[str, Any] | str | httpx.Response | Exception | Slow
 
 
 def completion(content: str, *, finish_reason: str = "stop", prompt_tokens: int = 100,
@@ -72,12 +83,15 @@ class FakeModel:
     def enqueue(self, *answers: Answer) -> None:
         self.queue.extend(answers)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         if request.method == "GET" and request.url.path.endswith("/models"):
             return httpx.Response(200, json={"object": "list", "data": [{"id": "fake-model"}]})
         body = json.loads(request.content)
         self.history.append(body)
         answer: Answer = self.queue.popleft() if self.queue else self.responder(body)
+        if isinstance(answer, Slow):
+            await asyncio.sleep(answer.seconds)
+            answer = answer.answer
         if isinstance(answer, Exception):
             raise answer
         if isinstance(answer, httpx.Response):

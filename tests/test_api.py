@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import itertools
 import json
@@ -99,6 +98,7 @@ def test_reference_article_is_summarized_with_exact_evidence(
         "prompt_tokens": 100,
         "completion_tokens": 50,
         "repairs": 0,
+        "salvaged": 0,
     }
     # the boilerplate line never reaches the model
     assert "Also Read" not in json.dumps(fake.history[0]["messages"])
@@ -234,52 +234,6 @@ def test_health_ready_and_schema(client: TestClient) -> None:  # type: ignore[ty
     assert "SummaryRequest" in json.dumps(schema) and "SummaryResponse" in json.dumps(schema)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "status", "code"),
-    [
-        ({"json": {"text": "   \n "}}, 422, "empty_article"),
-        ({"json": {"text": "An article.", "prompt_version": "v99"}}, 422, "unknown_prompt_version"),
-        ({"json": {"text": "An article.", "colour": "red"}}, 400, "bad_request"),
-        ({"json": {"text": 5}}, 400, "bad_request"),
-        ({"json": {"text": "An article.", "max_summary_words": 5}}, 400, "bad_request"),
-        (
-            {"content": b"\xff\xfe not utf-8", "headers": {"content-type": "text/plain"}},
-            400,
-            "bad_request",
-        ),
-        (
-            {"content": b"<xml/>", "headers": {"content-type": "application/xml"}},
-            415,
-            "unsupported_media_type",
-        ),
-        (
-            {"content": b"x" * 1_000_001, "headers": {"content-type": "text/plain"}},
-            413,
-            "body_too_large",
-        ),
-    ],
-    ids=[
-        "whitespace",
-        "unknown-version",
-        "unknown-field",
-        "wrong-type",
-        "out-of-range",
-        "bad-utf8",
-        "xml",
-        "too-large",
-    ],
-)
-def test_bad_input_gets_a_clear_error(
-    client: TestClient, kwargs: dict[str, Any], status: int, code: str
-) -> None:  # type: ignore[type-arg]
-    r = client.post("/v1/summaries", **kwargs)
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert body["error"] == code
-    assert body["request_id"] == r.headers["x-request-id"]
-    assert body["message"]
-
-
 def test_article_over_token_limit_is_413(fake: FakeModel) -> None:
     app = create_app(fake_settings(max_article_tokens=50), http_client=fake.http_client())
     with TestClient(app) as client:
@@ -287,43 +241,6 @@ def test_article_over_token_limit_is_413(fake: FakeModel) -> None:
     assert r.status_code == 413
     assert r.json()["details"] == {"tokens": 201, "limit": 50}
     assert not fake.history
-
-
-@pytest.mark.parametrize(
-    ("answers", "status", "code"),
-    [
-        (
-            [httpx.Response(429, headers={"retry-after": "7"}, json={"error": "slow down"})],
-            503,
-            "upstream_rate_limited",
-        ),
-        ([httpx.Response(500, json={"error": "boom"})], 503, "upstream_unavailable"),
-        ([httpx.ConnectError("refused")], 503, "upstream_unavailable"),
-        ([httpx.ReadTimeout("slow")], 504, "upstream_timeout"),
-        (["not json"] * 3, 502, "invalid_model_output"),
-        (
-            [completion('{"summary": "cut', finish_reason="length")] * 3,
-            502,
-            "model_output_truncated",
-        ),
-    ],
-    ids=["rate-limited", "server-error", "refused", "timeout", "invalid-json", "cut-off"],
-)
-def test_failing_model_gets_a_clear_5xx(
-    client: TestClient,
-    fake: FakeModel,
-    answers: list[Any],
-    status: int,
-    code: str,  # type: ignore[type-arg]
-) -> None:
-    fake.enqueue(*answers)
-    r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert body["error"] == code and body["request_id"]
-    assert "Traceback" not in r.text
-    if code == "upstream_rate_limited":
-        assert r.headers["retry-after"] == "7"
 
 
 def test_invalid_answer_is_repaired(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
@@ -334,6 +251,30 @@ def test_invalid_answer_is_repaired(client: TestClient, fake: FakeModel) -> None
     assert r.json()["usage"]["model_calls"] == 2 and r.json()["usage"]["repairs"] == 1
     repair = fake.history[1]["messages"]
     assert repair[-2]["role"] == "assistant" and "not valid" in repair[-1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "calls", "hint"),
+    [
+        # a raw newline inside a string: strict JSON refuses it, but it is what the model meant
+        ('{"summary": "The mayor opened\na bridge.", "claims": []}', 1, None),
+        ("Sure! Here is the summary: the mayor opened a bridge.", 2, "not a JSON object"),
+    ],
+)
+def test_answers_are_read_leniently_but_never_guessed(
+    client: TestClient,
+    fake: FakeModel,
+    answer: str,
+    calls: int,
+    hint: str | None,  # type: ignore[type-arg]
+) -> None:
+    fake.enqueue(answer, {"summary": "The mayor opened a bridge.", "claims": []})
+    r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
+    assert r.status_code == 200, r.text
+    assert r.json()["usage"]["model_calls"] == calls
+    assert r.json()["summary"]["text"] == "The mayor opened\na bridge." or calls == 2
+    if hint:
+        assert hint in fake.history[1]["messages"][-1]["content"]
 
 
 def test_max_tokens_is_sent_for_llama_cpp(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
@@ -409,37 +350,6 @@ def test_security_headers_and_no_cors_by_default(client: TestClient) -> None:  #
     assert "access-control-allow-origin" not in r.headers
 
 
-async def _slow_answer(request: httpx.Request) -> httpx.Response:
-    await asyncio.sleep(0.5)
-    return httpx.Response(200, json=completion(json.dumps({"summary": "Late.", "claims": []})))
-
-
-def test_request_deadline_gives_504() -> None:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(_slow_answer))
-    app = create_app(fake_settings(request_deadline_s=0.1), http_client=http)
-    with TestClient(app) as client:
-        r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
-    assert r.status_code == 504 and r.json()["error"] == "deadline_exceeded"
-
-
-def test_overload_is_refused_quickly_with_retry_after() -> None:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(_slow_answer))
-    app = create_app(fake_settings(max_running_requests=1, max_queued_requests=1), http_client=http)
-    body = {"text": "The mayor of Brennick opened a bridge on Monday."}
-
-    async def burst() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            return await asyncio.gather(*(c.post("/v1/summaries", json=body) for _ in range(6)))
-
-    with TestClient(app):  # runs the lifespan
-        responses = asyncio.run(burst())
-    codes = sorted(r.status_code for r in responses)
-    assert codes.count(200) == 2 and codes.count(503) == 4, codes
-    refused = next(r for r in responses if r.status_code == 503)
-    assert refused.json()["error"] == "overloaded" and refused.headers["retry-after"] == "5"
-
-
 def test_article_text_and_keys_stay_out_of_info_logs(
     fake: FakeModel, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -455,3 +365,121 @@ def test_article_text_and_keys_stay_out_of_info_logs(
     assert "repairing" in caplog.text  # the logs did capture the request
     assert marker not in caplog.text and "k-secret-42" not in caplog.text
     assert "sk-test-secret" not in caplog.text
+
+
+# --- HTML, rate limits, metrics ----------------------------------------------------------------
+
+PAGE = (
+    "<!doctype html><html><head><title>x</title><script>steal()</script></head><body>"
+    "<nav>Home | World</nav><article><h1>Bridge opens</h1>"
+    "<p>The mayor of Brennick opened a bridge on Monday.</p>"
+    "<p>It cost &pound;5&nbsp;million, the council said.</p></article></body></html>"
+)
+
+
+def test_html_in_json_text_is_refused_naming_the_field(client: TestClient) -> None:  # type: ignore[type-arg]
+    r = post(client, {"text": PAGE})
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["error"] == "bad_request" and "text" in body["message"]
+    assert "text/html" in json.dumps(body["details"])
+
+
+def test_html_page_is_reduced_to_text_and_offsets_index_it(
+    client: TestClient,
+    fake: FakeModel,  # type: ignore[type-arg]
+) -> None:
+    quote = "The mayor of Brennick opened a bridge on Monday."
+    claim = {"text": quote, "kind": "event", "attributed_to": None, "quote": quote}
+    fake.enqueue({"summary": quote, "claims": [claim]})
+    r = client.post(
+        "/v1/summaries",
+        content=PAGE.encode("latin-1", "xmlcharrefreplace"),
+        headers={"content-type": "text/html; charset=ISO-8859-1"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    text = body["article_text"]
+    assert text == "Bridge opens\n\n" + quote + "\n\nIt cost £5 million, the council said."
+    assert "steal" not in fake.history[0]["messages"][1]["content"]  # scripts never reach the model
+    ev = body["claims"][0]["evidence"][0]
+    assert body["claims"][0]["supported"] and text[ev["start"] : ev["end"]] == ev["quote"]
+
+
+def test_plain_json_answers_carry_no_article_text(client: TestClient) -> None:  # type: ignore[type-arg]
+    r = post(client, {"text": "The mayor of Brennick opened a bridge on Monday."})
+    assert r.status_code == 200 and r.json()["article_text"] is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "first", "second"),
+    [
+        ([], {}, {}),  # no keys: every request from one address shares a bucket
+        (["k1", "k2"], {"x-api-key": "k1"}, {"x-api-key": "k1"}),
+    ],
+)
+def test_rate_limit_per_key_or_client(
+    fake: FakeModel, keys: list[str], first: dict[str, str], second: dict[str, str]
+) -> None:
+    app = create_app(
+        fake_settings(rate_limit_per_minute=2, api_keys=keys), http_client=fake.http_client()
+    )
+    text = {"text": "The mayor of Brennick opened a bridge on Monday."}
+    with TestClient(app) as client:
+        assert post(client, text, headers=first).status_code == 200
+        assert post(client, text, headers=second).status_code == 200
+        r = post(client, text, headers=second)
+        assert r.status_code == 429, r.text
+        assert r.json()["error"] == "rate_limited"
+        assert 0 < int(r.headers["retry-after"]) <= 60
+        assert r.headers["ratelimit-limit"] == "2"
+        assert client.get("/health").status_code == 200  # only the API is limited
+        if keys:  # another key has its own bucket
+            assert post(client, text, headers={"x-api-key": "k2"}).status_code == 200
+
+
+def metric_samples(client: TestClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:  # type: ignore[type-arg]
+    """Every sample of /metrics by (name, labels)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(r.text)
+        for s in family.samples
+    }
+
+
+def test_metrics_count_calls_tokens_cache_and_errors(fake: FakeModel, tmp_path: Path) -> None:
+    app = create_app(
+        fake_settings(cache_enabled=True, cache_path=tmp_path / "c.sqlite3"),
+        http_client=fake.http_client(),
+    )
+    text = {"text": "The mayor of Brennick opened a bridge on Monday."}
+    fake.enqueue('{"summary": 1}')  # one invalid answer, then the default echo answers
+    with TestClient(app) as client:
+        assert post(client, text).status_code == 200
+        assert post(client, text).json()["cached"] is True
+        assert post(client, {"text": " "}).status_code == 422
+        client.post("/v1/summaries", content=b"x", headers={"content-type": "image/png"})
+        m = metric_samples(client)
+
+    def get(name: str, **labels: str) -> float:
+        return m.get((name, frozenset(labels.items())), 0.0)
+
+    assert get("summarizer_model_calls_total", prompt="summarize", outcome="invalid") == 1
+    assert get("summarizer_model_calls_total", prompt="summarize", outcome="ok") == 1
+    # the fake reports 100 prompt and 50 completion tokens per call
+    assert get("summarizer_model_tokens_total", prompt="summarize", kind="prompt") == 200
+    assert get("summarizer_model_tokens_total", prompt="summarize", kind="completion") == 100
+    assert get("summarizer_cache_lookups_total", result="hit") == 1
+    assert get("summarizer_cache_lookups_total", result="miss") == 1
+    assert get("summarizer_summaries_total", path="single", cached="true") == 1
+    assert get("summarizer_errors_total", kind="empty_article", status="422") == 1
+    assert get("summarizer_errors_total", kind="unsupported_media_type", status="415") == 1
+    assert get(
+        "summarizer_http_request_duration_seconds_count",
+        method="POST", route="/v1/summaries", status="200",
+    ) == 2  # fmt: skip
+    assert get("summarizer_model_call_duration_seconds_count", prompt="summarize") == 2

@@ -112,6 +112,17 @@ def test_bad_input_does_not_reach_the_model(service_url: str) -> None:
     assert r.status_code == 422 and r.json()["error"] == "empty_article"
 
 
+def test_metrics_report_the_real_model_calls(service_url: str) -> None:
+    """After the summaries above, /metrics has counted their calls, tokens and the 422."""
+    text = httpx.get(f"{service_url}/metrics", timeout=10).text
+    calls = re.findall(r"^summarizer_model_calls_total\{[^}]*\} (\S+)$", text, re.MULTILINE)
+    tokens = re.findall(
+        r'^summarizer_model_tokens_total\{[^}]*kind="completion"[^}]*\} (\S+)$', text, re.MULTILINE
+    )
+    assert sum(map(float, calls)) >= 1 and sum(map(float, tokens)) > 0, text
+    assert 'summarizer_errors_total{kind="empty_article",status="422"} 1.0' in text
+
+
 def test_prompt_injection_does_not_take_over(service_url: str) -> None:
     """An article that orders the model about gets the same kind of answer, and no injected fact."""
     article = (ROOT / "evals" / "fixtures" / "prompt_injection" / "article.txt").read_text()

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +18,21 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.openapi import OpenAPIConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from service import __version__, schemas
 from service.admission import Admission
-from service.api.middleware import plain_text_middleware, request_id_middleware
+from service.api.middleware import REDUCED_FROM_HTML, request_id_middleware, text_body_middleware
 from service.api.page import index
 from service.cache import ResponseCache
 from service.embedded import model_endpoint
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
+from service.metrics import CONTENT_TYPE, ERROR_CODE, Metrics
 from service.pipeline import Pipeline
 from service.prompts import PromptLibrary
 from service.settings import Settings
@@ -46,6 +48,7 @@ class Backend:
     pipeline: Pipeline
     client: openai.AsyncOpenAI
     admission: Admission
+    metrics: Metrics
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -53,7 +56,10 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 
 def build_pipeline(
-    settings: Settings, client: openai.AsyncOpenAI, prompts: PromptLibrary | None = None
+    settings: Settings,
+    client: openai.AsyncOpenAI,
+    prompts: PromptLibrary | None = None,
+    metrics: Metrics | None = None,
 ) -> Pipeline:
     """The domain pipeline over an already-open client (and an already-loaded prompt library)."""
     return Pipeline(
@@ -65,6 +71,7 @@ def build_pipeline(
             temperature=settings.temperature,
             seed=settings.seed,
             repair_attempts=settings.repair_attempts,
+            metrics=metrics,
         ),
         prompts=prompts or PromptLibrary(settings.prompts_dir),
         encoding=load_encoding(settings.model, settings.encoding),
@@ -89,19 +96,18 @@ def open_client(
 # --- access ----------------------------------------------------------------------------------
 
 
-def key_guard(
-    settings: Settings,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
-    """A guard accepting `Authorization: Bearer <key>` or `X-API-Key` when keys are configured."""
-    digests = [
-        bytes.fromhex(k.removeprefix("sha256:")) if k.startswith("sha256:")
-        else hashlib.sha256(k.encode()).digest()
-        for k in settings.api_keys
-    ]  # fmt: skip
+class KeyRing:
+    """The accepted API keys, kept as sha256 digests; keys arrive as Bearer or X-API-Key."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not digests:
-            return
+    def __init__(self, keys: list[str]) -> None:
+        self.digests = [
+            bytes.fromhex(k.removeprefix("sha256:")) if k.startswith("sha256:")
+            else hashlib.sha256(k.encode()).digest()
+            for k in keys
+        ]  # fmt: skip
+
+    def match(self, connection: ASGIConnection[Any, Any, Any, Any]) -> bytes | None:
+        """The digest of the valid key the request presents, or None."""
         auth = connection.headers.get("authorization", "")
         given = (
             auth[7:]
@@ -110,18 +116,55 @@ def key_guard(
         )
         digest = hashlib.sha256(given.encode()).digest()
         # compare against every key, in constant time, so timing says nothing about which is close
-        if not any([hmac.compare_digest(digest, d) for d in digests]):
+        matches = [hmac.compare_digest(digest, d) for d in self.digests]
+        return digest if any(matches) else None
+
+    def guard(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        """A Litestar guard: 401 without a valid key, when keys are configured."""
+        if self.digests and self.match(connection) is None:
             raise NotAuthorizedException(
                 "a valid API key is required (Authorization: Bearer <key>)"
             )
 
-    return guard
+    def client_id(self, request: Request[Any, Any, Any]) -> str:
+        """Who a request counts against for rate limiting: its valid key, else its address."""
+        digest = self.match(request) if self.digests else None
+        return f"key:{digest.hex()[:16]}" if digest else f"addr:{get_remote_address(request)}"
 
 
 # --- handlers (thin: each calls one domain function) -----------------------------------------
 
 
-@post("/v1/summaries", summary="Summarize an article", status_code=200)
+def _errors(**described: str) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for error statuses, all in the one error body shape."""
+    return {
+        int(status.removeprefix("s")): ResponseSpec(
+            schemas.ErrorBody, description=text, generate_examples=False
+        )
+        for status, text in described.items()
+    }
+
+
+SUMMARY_ERRORS = _errors(
+    s400="Unreadable body, unknown field, wrong type, value out of range, or markup in `text`",
+    s401="API keys are configured and none valid was sent",
+    s413="Body over the byte limit, or article over the token limit",
+    s415="Content type other than application/json, text/plain or text/html",
+    s422="Empty article, or unknown prompt_version",
+    s429="Rate limit of this key or client exceeded (Retry-After)",
+    s502="The model's answer was invalid or cut off after the repair attempts, or the "
+    "model endpoint refused the request",
+    s503="The service is full, or the model endpoint is unavailable or rate limiting (Retry-After)",
+    s504="The model endpoint timed out, or the request deadline passed",
+)
+
+
+@post(
+    "/v1/summaries",
+    summary="Summarize an article",
+    status_code=200,
+    responses=SUMMARY_ERRORS,
+)
 async def create_summary(
     data: JSONBody[schemas.SummaryRequest],
     request: Request[Any, Any, Any],
@@ -132,7 +175,14 @@ async def create_summary(
     Send JSON (`{"text": ...}`) or the article itself as `text/plain`.
     """
     async with backend.admission.slot():
-        return await backend.pipeline.summarize(data, request_id(request))
+        response = await backend.pipeline.summarize(data, request_id(request))
+    if request.scope.get("state", {}).get(REDUCED_FROM_HTML):
+        response = response.model_copy(update={"article_text": data.text})
+    stats = response.claim_stats
+    backend.metrics.summary(
+        response.provenance.path, response.cached, stats.supported, stats.unsupported
+    )
+    return response
 
 
 @get("/v1/prompts", summary="List prompt files")
@@ -148,6 +198,12 @@ async def list_prompts(backend: NamedDependency[Backend]) -> list[schemas.Prompt
         )
         for t in backend.pipeline.prompts.templates
     ]
+
+
+@get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+async def prometheus_metrics(backend: NamedDependency[Backend]) -> Response[bytes]:
+    """Request latency, model calls and tokens by prompt, cache lookups, errors by kind."""
+    return Response(backend.metrics.render(), media_type=CONTENT_TYPE)
 
 
 @get("/health", summary="Process is alive")
@@ -174,6 +230,7 @@ def _error(request: Request[Any, Any, Any], status: int, code: str, message: str
     body = schemas.ErrorBody(
         error=code, message=message, request_id=request_id(request), details=details or {}
     )
+    request.scope.setdefault("state", {})[ERROR_CODE] = code  # counted by the metrics middleware
     return Response(body, status_code=status, headers=headers)
 
 
@@ -190,14 +247,30 @@ def domain_error(
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[schemas.ErrorBody]:
     details: dict[str, Any] = {}
     message = exc.detail
+    status = exc.status_code
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         details["errors"] = exc.extra
-        fields = [str(e.get("key")) for e in exc.extra if isinstance(e, dict) and e.get("key")]
-        if fields:
-            message = f"{exc.detail}: check field(s) {', '.join(fields)}"
+        problems = [
+            f"{e['key']}: {str(e.get('message', 'invalid')).removeprefix('Value error, ')}"
+            for e in exc.extra
+            if isinstance(e, dict) and e.get("key")
+        ]
+        if problems:
+            message = "invalid request: " + "; ".join(problems[:3])
+    elif status == 400:
+        message = f"the request body could not be read as JSON: {exc.detail}"
+    elif status == 413:
+        limit = request.app.request_max_body_size
+        message = f"the request body is larger than the {limit:,}-byte limit; send less text"
+        details["limit_bytes"] = limit
     code = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-            413: "body_too_large", 415: "unsupported_media_type"}.get(exc.status_code, "http_error")  # fmt: skip
-    return _error(request, exc.status_code, code, message, details, exc.headers)
+            413: "body_too_large", 415: "unsupported_media_type",
+            429: "rate_limited"}.get(status, "http_error")  # fmt: skip
+    headers = dict(exc.headers or {})
+    if status == 429:
+        message = "too many requests from this client or key; slow down and retry later"
+        headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
+    return _error(request, status, code, message, details, headers)
 
 
 def too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[schemas.ErrorBody]:
@@ -224,14 +297,17 @@ def create_app(
     """
     settings = settings or Settings()
     prompts = PromptLibrary(settings.prompts_dir)  # a broken prompt file fails at build time
+    keys = KeyRing(settings.api_keys)
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         with model_endpoint(settings) as base_url:
             client = open_client(settings, base_url, http_client)
             admission = Admission(settings.max_running_requests, settings.max_queued_requests)
-            pipeline = build_pipeline(settings, client, prompts)
-            app.state.backend = Backend(pipeline, client, admission)
+            pipeline = build_pipeline(settings, client, prompts, metrics)
+            metrics.watch(pipeline.cache, admission)
+            app.state.backend = Backend(pipeline, client, admission, metrics)
             try:
                 yield
             finally:
@@ -242,14 +318,26 @@ def create_app(
     def provide_backend(state: State) -> Backend:
         return state.backend  # type: ignore[no-any-return]
 
+    limits = []
+    if settings.rate_limit_per_minute:
+        limit = RateLimitConfig(
+            ("minute", settings.rate_limit_per_minute), identifier_for_request=keys.client_id
+        )
+        limits.append(limit.middleware)
     guarded = Router(
-        "/", route_handlers=[create_summary, list_prompts], guards=[key_guard(settings)]
+        "/", route_handlers=[create_summary, list_prompts], guards=[keys.guard], middleware=limits
     )
-    return Litestar(
-        route_handlers=[index, guarded, health, ready],
+    app = Litestar(
+        route_handlers=[
+            index,
+            guarded,
+            health,
+            ready,
+            *([prometheus_metrics] if settings.metrics_enabled else []),
+        ],
         lifespan=[lifespan],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
-        middleware=[request_id_middleware, plain_text_middleware],
+        middleware=[text_body_middleware],
         exception_handlers={
             SummarizerError: domain_error,
             HTTPException: http_error,
@@ -267,3 +355,8 @@ def create_app(
         debug=False,
         logging_config=None,  # the process owns logging (the CLI configures it), not the app
     )
+    # Outermost, around Litestar's own exception handling and routing, so that every response
+    # (a 404, or an error raised by route middleware such as the rate limit) gets a request id
+    # and security headers and is timed and counted.
+    app.asgi_handler = metrics.middleware()(request_id_middleware(app.asgi_handler))
+    return app

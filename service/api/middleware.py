@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids on every response, and plain-text article bodies."""
+"""ASGI middleware: request ids on every response, and plain-text or HTML article bodies."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from typing import Any, cast
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.markup import html_to_text
+from service.metrics import ERROR_CODE
+
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SUMMARIES_PATH = "/v1/summaries"
@@ -18,29 +21,33 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
-ACCEPTED_TYPES = ("application/json", "text/plain")
+ACCEPTED_TYPES = ("application/json", "text/plain", "text/html")
+# Set in the request state when the article was reduced from HTML (offsets index the reduced text).
+REDUCED_FROM_HTML = "reduced_from_html"
 
 
-async def _unsupported(scope: Scope, send: Send, ctype: str) -> None:
-    """A 415 in the service's error shape, sent before the app parses anything."""
+async def _reject(
+    scope: Scope, send: Send, status: int, code: str, message: str, details: dict[str, Any]
+) -> None:
+    """An error in the service's shape, sent before the app parses anything."""
     body = json.dumps(
         {
-            "error": "unsupported_media_type",
-            "message": f"content type {ctype!r} is not supported; send application/json "
-            "or text/plain",
+            "error": code,
+            "message": message,
             "request_id": scope.get("state", {}).get("request_id", "-"),
-            "details": {"accepted": list(ACCEPTED_TYPES)},
+            "details": details,
         }
     ).encode()
     start: Any = {
         "type": "http.response.start",
-        "status": 415,
+        "status": status,
         "headers": [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
         ],
     }
     end: Any = {"type": "http.response.body", "body": body}
+    scope.setdefault("state", {})[ERROR_CODE] = code
     await send(start)
     await send(end)
 
@@ -76,12 +83,13 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def plain_text_middleware(app: ASGIApp) -> ASGIApp:
-    """Accept `text/plain` on POST /v1/summaries: the whole body is the article.
+def text_body_middleware(app: ASGIApp) -> ASGIApp:
+    """Accept `text/plain` and `text/html` on POST /v1/summaries: the whole body is the article.
 
-    The body is decoded strictly as UTF-8 and re-sent as `{"text": ...}` JSON, so one handler and
-    one validation path serve both content types. Invalid UTF-8 is left for the handler's JSON
-    parser to reject with a 400.
+    The body is decoded strictly (UTF-8 unless the content type names another charset), HTML is
+    reduced to its readable text, and the result is re-sent as `{"text": ...}` JSON, so one
+    handler and one validation path serve every content type. A body that cannot be decoded gets
+    a 400 that says so.
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,13 +100,14 @@ def plain_text_middleware(app: ASGIApp) -> ASGIApp:
         ):
             await app(scope, receive, send)
             return
-        ctype = (
-            (_header(scope, b"content-type") or "application/json").split(";")[0].strip().lower()
-        )
+        ctype, _, params = (_header(scope, b"content-type") or "application/json").partition(";")
+        ctype = ctype.strip().lower()
         if ctype not in ACCEPTED_TYPES:
-            await _unsupported(scope, send, ctype)
+            why = f"content type {ctype!r} is not supported; send {', '.join(ACCEPTED_TYPES)}"
+            accepted = {"accepted": list(ACCEPTED_TYPES)}
+            await _reject(scope, send, 415, "unsupported_media_type", why, accepted)
             return
-        if ctype != "text/plain":
+        if ctype == "application/json":
             await app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -109,11 +118,17 @@ def plain_text_middleware(app: ASGIApp) -> ASGIApp:
                 return
             chunks.append(bytes(message.get("body", b"")))
             more = bool(message.get("more_body", False))
-        raw = b"".join(chunks)
+        charset = _charset(params)
         try:
-            body = json.dumps({"text": raw.decode("utf-8")}).encode()
-        except UnicodeDecodeError:
-            body = raw  # not valid UTF-8: let the JSON path report it
+            text = b"".join(chunks).decode(charset)
+        except (UnicodeDecodeError, LookupError) as e:
+            why = f"the {ctype} body is not valid {charset}: {e}; send UTF-8 text"
+            await _reject(scope, send, 400, "bad_request", why, {"charset": charset})
+            return
+        if ctype == "text/html":
+            text = html_to_text(text)
+            scope.setdefault("state", {})[REDUCED_FROM_HTML] = True
+        body = json.dumps({"text": text}).encode()
         headers = [
             (k, v)
             for k, v in scope["headers"]
@@ -136,3 +151,12 @@ def plain_text_middleware(app: ASGIApp) -> ASGIApp:
         await app(new_scope, replay, send)
 
     return middleware
+
+
+def _charset(params: str) -> str:
+    """The charset parameter of a content type, UTF-8 when absent."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"

@@ -1,0 +1,182 @@
+"""The bad inputs and upstream faults the service is tried with, as data.
+
+`tests/test_faults.py` runs every case and checks its answer; `scripts/fault_table.py` runs the
+same cases and writes what each one got to docs/faults.md. One table, so the document cannot
+claim what the tests do not check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2 as httpx
+from litestar.testing import TestClient
+
+from service.api.app import create_app
+from tests.conftest import fake_settings
+from tests.fakes import Answer, FakeModel, Slow, completion
+
+ARTICLE = "The mayor of Brennick opened a bridge on Monday."
+GOOD = {"summary": "The mayor opened a bridge.", "claims": []}
+NESTED = b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One thing tried against POST /v1/summaries and the answer it must get."""
+
+    id: str
+    tried: str  # what was sent or what the model did, for people
+    status: int
+    code: str | None  # the error body's code; None for a success
+    request: dict[str, Any] = field(default_factory=lambda: {"json": {"text": ARTICLE}})
+    answers: tuple[Answer, ...] = ()  # what the fake model does, call by call
+    settings: dict[str, Any] = field(default_factory=dict)
+    headers: tuple[str, ...] = ()  # response headers that must be present
+    burst: int = 1  # requests sent at once; the answer reported is the last to finish
+    statuses: tuple[int, ...] = ()  # every status of a burst, in any order
+    expect: str = ""  # a note on the answer, for the document
+
+
+def text(body: str, ctype: str = "text/plain") -> dict[str, Any]:
+    return {"content": body.encode(), "headers": {"content-type": ctype}}
+
+
+INPUT = [
+    Fault("empty", "text is whitespace only", 422, "empty_article", {"json": {"text": " \n\t "}}),
+    Fault("boilerplate-only", "text holds only page furniture lines", 422, "empty_article",
+          {"json": {"text": "| Also Read: More news |\nShare this article"}}),
+    Fault("missing-text", "no `text` field", 400, "bad_request", {"json": {"title": "x"}}),
+    Fault("wrong-type", "`text` is a number", 400, "bad_request", {"json": {"text": 5}}),
+    Fault("unknown-field", "an unknown field `colour`", 400, "bad_request",
+          {"json": {"text": ARTICLE, "colour": "red"}}),
+    Fault("unknown-version", "`prompt_version` v99 (not released)", 422,
+          "unknown_prompt_version", {"json": {"text": ARTICLE, "prompt_version": "v99"}}),
+    Fault("malformed-version", "`prompt_version` 'latest'", 400, "bad_request",
+          {"json": {"text": ARTICLE, "prompt_version": "latest"}}),
+    Fault("out-of-range", "`max_summary_words` 5 (range 20–400)", 400, "bad_request",
+          {"json": {"text": ARTICLE, "max_summary_words": 5}}),
+    Fault("long-title", "a 501-character title", 400, "bad_request",
+          {"json": {"text": ARTICLE, "title": "t" * 501}}),
+    Fault("html-in-json", "an HTML page as the JSON `text`", 400, "bad_request",
+          {"json": {"text": "<html><body><p>The mayor spoke.</p><p>Then left.</p></body></html>"}}),
+    Fault("bad-json", "a JSON body cut off mid-way", 400, "bad_request",
+          {"content": b'{"text": "The mayor', "headers": {"content-type": "application/json"}}),
+    Fault("deep-json", "JSON nested 100,000 levels deep", 400, "bad_request",
+          {"content": NESTED, "headers": {"content-type": "application/json"}}),
+    Fault("bad-utf8", "text/plain body that is not UTF-8", 400, "bad_request",
+          {"content": b"\xff\xfe not utf-8", "headers": {"content-type": "text/plain"}}),
+    Fault("control-chars", "NULs and control characters inside the article", 200, None,
+          {"json": {"text": "The mayor\x00 of Brennick\x07 opened a bridge on Monday."}},
+          expect="answered; control characters reach the model as spaces, offsets unchanged"),
+    Fault("html-page", "an HTML page sent as text/html", 200, None,
+          text("<html><body><script>x()</script><p>" + ARTICLE + "</p></body></html>",
+               "text/html"),
+          expect="reduced to its text (scripts, navigation dropped); `article_text` returned"),
+    Fault("media-type", "Content-Type application/xml", 415, "unsupported_media_type",
+          text("<a/>", "application/xml")),
+    Fault("body-too-large", "a 1,000,001-byte body (limit 1,000,000)", 413, "body_too_large",
+          text("x" * 1_000_001)),
+    Fault("too-many-tokens", "an article of 201 tokens (limit set to 50)", 413,
+          "article_too_long", {"json": {"text": "word " * 200}},
+          settings={"max_article_tokens": 50}),
+    Fault("no-key", "no API key when keys are configured", 401, "unauthorized",
+          settings={"api_keys": ["k1"]}),
+    Fault("wrong-key", "a wrong API key", 401, "unauthorized",
+          {"json": {"text": ARTICLE}, "headers": {"authorization": "Bearer k2"}},
+          settings={"api_keys": ["k1"]}),
+    Fault("rate-limited", "3 requests in a minute with a limit of 2", 429, "rate_limited",
+          settings={"rate_limit_per_minute": 2}, burst=3, statuses=(200, 200, 429),
+          headers=("retry-after", "ratelimit-limit")),
+]  # fmt: skip
+
+UPSTREAM = [
+    Fault("upstream-429", "the model endpoint answers 429, Retry-After: 7", 503,
+          "upstream_rate_limited",
+          answers=(httpx.Response(429, headers={"retry-after": "7"}, json={"error": "slow"}),),
+          headers=("retry-after",)),
+    Fault("upstream-500", "the model endpoint answers 500", 503, "upstream_unavailable",
+          answers=(httpx.Response(500, json={"error": "boom"}),)),
+    Fault("upstream-refused", "the connection is refused", 503, "upstream_unavailable",
+          answers=(httpx.ConnectError("refused"),)),
+    Fault("upstream-400", "the model endpoint refuses the request (400)", 502,
+          "upstream_rejected", answers=(httpx.Response(400, json={"error": "bad model"}),)),
+    Fault("upstream-timeout", "the call times out", 504, "upstream_timeout",
+          answers=(httpx.ReadTimeout("slow"),)),
+    Fault("deadline", "the model takes 0.5 s; request deadline 0.1 s", 504, "deadline_exceeded",
+          answers=(Slow(0.5, GOOD),), settings={"request_deadline_s": 0.1}),
+    Fault("not-json", "3 answers that are not JSON", 502, "invalid_model_output",
+          answers=("not json",) * 3),
+    Fault("wrong-schema", "3 answers of the wrong shape", 502, "invalid_model_output",
+          answers=('{"summary": 1}',) * 3),
+    Fault("cut-off", "3 answers cut off by max_tokens", 502, "model_output_truncated",
+          answers=(completion('{"summary": "cut', finish_reason="length"),) * 3),
+    Fault("cut-off-kept", "an answer cut off inside its claim list", 200, None,
+          answers=(completion('{"summary": "The mayor opened a bridge.", "claims": [{"text": "Th',
+                              finish_reason="length"),),
+          expect="the complete part kept (summary, whole claims), no repair call; usage.salvaged 1"),
+    Fault("repaired", "one invalid answer, then a valid one", 200, None,
+          answers=('{"summary": 1}', GOOD), expect="answered after 1 repair"),
+    Fault("raw-newline", "a raw newline inside a JSON string", 200, None,
+          answers=('{"summary": "The mayor\nopened a bridge.", "claims": []}',),
+          expect="read leniently, no repair"),
+    Fault("overload", "6 requests at once; 1 running + 1 queued allowed", 503, "overloaded",
+          answers=(Slow(0.3, GOOD),) * 6, burst=6, statuses=(200, 200, 503, 503, 503, 503),
+          headers=("retry-after",),
+          settings={"max_running_requests": 1, "max_queued_requests": 1}),
+]  # fmt: skip
+
+FAULTS = INPUT + UPSTREAM
+
+
+@dataclass
+class Outcome:
+    """What a case got: the last response, and every status of a burst."""
+
+    response: httpx.Response
+    statuses: list[int]
+    model_calls: int
+
+
+def run(fault: Fault) -> Outcome:
+    """Send the case to a fresh app over a fake model; a burst is sent concurrently."""
+    fake = FakeModel()
+    fake.enqueue(*fault.answers)
+    app = create_app(fake_settings(**fault.settings), http_client=fake.http_client())
+
+    async def send_all() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            if fault.id == "rate-limited":  # in order, so the last one is the one over the limit
+                return [await c.post("/v1/summaries", **fault.request) for _ in range(fault.burst)]
+            sends = (c.post("/v1/summaries", **fault.request) for _ in range(fault.burst))
+            return list(await asyncio.gather(*sends))
+
+    with TestClient(app):  # runs the lifespan
+        responses = asyncio.run(send_all())
+    wanted = [r for r in responses if r.status_code == fault.status] or responses
+    return Outcome(wanted[-1], [r.status_code for r in responses], len(fake.history))
+
+
+def describe(fault: Fault, outcome: Outcome) -> dict[str, str]:
+    """One row of the document: what was tried and what came back."""
+    r = outcome.response
+    if r.status_code < 400:
+        got = fault.expect or "answered"
+    else:
+        body = r.json()
+        got = f"`{body['error']}`: {body['message']}"
+    if fault.burst > 1:
+        counts = {s: outcome.statuses.count(s) for s in sorted(set(outcome.statuses))}
+        got += " (statuses: " + ", ".join(f"{n}× {s}" for s, n in counts.items()) + ")"
+    extra = [f"{h}: {r.headers[h]}" for h in fault.headers if h in r.headers]
+    return {
+        "case": fault.id,
+        "tried": fault.tried,
+        "status": str(r.status_code),
+        "answer": got.replace("|", "\\|").replace("\n", " ")[:220],
+        "headers": ", ".join(extra),
+        "model calls": str(outcome.model_calls),
+    }

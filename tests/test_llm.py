@@ -1,0 +1,46 @@
+"""Reading model answers: lenient JSON, and the complete part of a cut-off answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.llm import parse_answer, salvage_answer
+from service.schemas import ModelChunkNotes, ModelSummary
+
+CLAIM = (
+    '{"text": "The mayor opened a bridge.", "kind": "event", "attributed_to": null, '
+    '"quote": "The mayor opened a bridge"}'
+)
+
+
+def test_raw_control_characters_in_strings_are_read() -> None:
+    answer = parse_answer('{"summary": "Line one.\nLine\ttwo.", "claims": []}', ModelSummary)
+    assert answer.summary == "Line one.\nLine\ttwo."
+
+
+@pytest.mark.parametrize(
+    ("content", "summary", "claims"),
+    [
+        # looping in the claim list: the whole claims are kept, the unfinished one dropped
+        ('{"summary": "A bridge opened.", "claims": [' + CLAIM + ", " + CLAIM[:40], "A bridge opened.", 1),
+        ('{"summary": "A bridge opened.", "claims": [' + CLAIM, "A bridge opened.", 1),
+        ('{"summary": "A bridge\nopened.", "claims": [', "A bridge opened.", 0),
+        # cut inside the summary, or before the claims began: nothing valid to keep
+        ('{"summary": "A bridge op', None, 0),
+        ('{"summary": "A bridge opened."', None, 0),
+        ("Sure! Here is", None, 0),
+    ],
+)  # fmt: skip
+def test_cut_off_answers_keep_only_their_complete_part(
+    content: str, summary: str | None, claims: int
+) -> None:
+    kept = salvage_answer(content, ModelSummary)
+    if summary is None:
+        assert kept is None
+    else:
+        assert kept is not None and kept.summary == summary and len(kept.claims) == claims
+
+
+def test_salvage_works_for_chunk_notes_too() -> None:
+    kept = salvage_answer('{"notes": "Part one.", "claims": [' + CLAIM + ", {", ModelChunkNotes)
+    assert kept is not None and kept.notes == "Part one." and len(kept.claims) == 1

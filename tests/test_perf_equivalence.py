@@ -1,0 +1,236 @@
+"""The fast paths give exactly what the straightforward code they replaced gives.
+
+Chunk boundaries, token counts, folded text and evidence context feed the model's prompts and
+the response, so each fast function is checked against a plain reference on random texts.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.chunking import (
+    _LOWERS_TO_ASCII,
+    Chunk,
+    Span,
+    boilerplate_spans,
+    chunk_text,
+    paragraphs,
+    sentences,
+    split,
+)
+from service.grounding import Found, Source, fold, fold_text
+from service.pipeline import Pipeline
+from service.prompts import PromptLibrary
+from service.settings import Settings
+from service.tokens import count_each, load_encoding
+
+ENC = load_encoding("smollm2-135m-instruct")
+
+# Pieces that exercise sentence ends, abbreviations, boilerplate, odd spaces and case folding.
+PIECES = [
+    "word", "Word", "Dr", "dr", "mrs", "U.S", "e.g", "Sept", "\u212a", "İ", "Σ", "ς", "ﬁ", "x" * 40,
+    ".", "..", "!", "?", "…", '"', "'", "“", "”", "’", ")", "]", ",", "-", "—", "–", "|",
+    " ", "  ", "\t", "\n", "\n\n", "\r\n", "\u00a0", "\u2028", "\x0b", "\x1c", " \n",
+    "Also read", "Read more:", "share", "Subscribe", "12", "4,700", "'s", "日本語", "🎉",
+    "Sentence number one says the council met.", "word " * 20,
+]  # fmt: skip
+texts = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+any_text = st.one_of(texts, st.text(max_size=80))
+
+
+# --- the reference chunker: chunk_text as it was before the whole-text splitter ---------------
+
+
+def _reference_split_giant(text: str, span: Span, budget: int) -> list[Span]:
+    tokens = ENC.encode_ordinary(text[span.start : span.end])
+    pieces = []
+    offset = span.start
+    for i in range(0, len(tokens), budget):
+        piece = ENC.decode(tokens[i : i + budget])
+        end = min(span.end, offset + len(piece))
+        if i + budget >= len(tokens):
+            end = span.end
+        pieces.append(Span(offset, end, len(tokens[i : i + budget])))
+        offset = end
+    return [p for p in pieces if p.end > p.start]
+
+
+def reference_chunks(text: str, budget: int, overlap: int) -> tuple[list[Chunk], list[Span]]:
+    overlap = max(0, min(overlap, budget // 2))
+    removed = boilerplate_spans(text)
+    units: list[tuple[Span, bool]] = []
+    for para in paragraphs(text, removed):
+        sents = sentences(text, para)
+        for j, s in enumerate(sents):
+            units.append((s, j == len(sents) - 1))
+    sized: list[tuple[Span, bool]] = []
+    for s, para_end in units:
+        n = len(ENC.encode_ordinary(text[s.start : s.end]))
+        if n > budget:
+            pieces = _reference_split_giant(text, s, budget)
+            sized.extend((p, para_end and k == len(pieces) - 1) for k, p in enumerate(pieces))
+        else:
+            sized.append((Span(s.start, s.end, n), para_end))
+    groups: list[list[tuple[Span, bool]]] = []
+    current: list[tuple[Span, bool]] = []
+    used = 0
+    fresh = 0
+    for unit in sized:
+        if current and used + unit[0].tokens > budget and fresh:
+            cut = len(current)
+            for k in range(len(current), 0, -1):
+                if current[k - 1][1] and sum(u[0].tokens for u in current[:k]) >= budget // 2:
+                    cut = k
+                    break
+            groups.append(current[:cut])
+            carry = current[cut:]
+            tail: list[tuple[Span, bool]] = []
+            tail_tokens = 0
+            for u in reversed(current[:cut]):
+                if tail_tokens + u[0].tokens > overlap:
+                    break
+                tail.insert(0, u)
+                tail_tokens += u[0].tokens
+            current = tail + carry
+            used = sum(u[0].tokens for u in current)
+            fresh = len(carry)
+            while current and used + unit[0].tokens > budget and len(current) > fresh:
+                used -= current.pop(0)[0].tokens
+        current.append(unit)
+        used += unit[0].tokens
+        fresh += 1
+    if current:
+        groups.append(current)
+    chunks = []
+    for i, group in enumerate(groups):
+        parts = []
+        for k, (s, para_end) in enumerate(group):
+            parts.append(text[s.start : s.end])
+            if k < len(group) - 1:
+                parts.append("\n" if para_end else " ")
+        chunks.append(
+            Chunk(
+                i,
+                group[0][0].start,
+                group[-1][0].end,
+                sum(s.tokens for s, _ in group),
+                "".join(parts),
+            )
+        )
+    return chunks, removed
+
+
+def reference_fold(text: str) -> tuple[str, list[int]]:
+    table = str.maketrans(
+        {"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "}
+    )
+    out: list[str] = []
+    index: list[int] = []
+    prev_space = True
+    for i, ch in enumerate(text.translate(table)):
+        if ch.isspace():
+            if prev_space:
+                continue
+            ch = " "
+            prev_space = True
+        else:
+            prev_space = False
+        out.append(ch.lower())
+        index.append(i)
+    return "".join(out), index
+
+
+# --- the splitter, the chunker, token counts ----------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_text)
+def test_split_finds_the_same_boilerplate_and_sentences(text: str) -> None:
+    removed = boilerplate_spans(text)
+    expected = [
+        (s.start, s.end, j == len(sents) - 1)
+        for p in paragraphs(text, removed)
+        for sents in [sentences(text, p)]
+        for j, s in enumerate(sents)
+    ]
+    layout = split(text)
+    assert layout.boilerplate == removed
+    assert list(zip(layout.starts, layout.ends, layout.para_end, strict=True)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.sampled_from([16, 24, 40, 100]), st.sampled_from([0, 5, 12, 60]))
+def test_chunks_are_those_of_the_reference_chunker(text: str, budget: int, overlap: int) -> None:
+    assert chunk_text(text, ENC, budget, overlap) == reference_chunks(text, budget, overlap)
+
+
+@pytest.mark.parametrize(("budget", "overlap"), [(16, 0), (60, 20), (200, 60), (2000, 60)])
+def test_reference_article_chunks_unchanged(reference_text: str, budget: int, overlap: int) -> None:
+    text = "\n".join([reference_text] * 3)
+    assert chunk_text(text, ENC, budget, overlap) == reference_chunks(text, budget, overlap)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(any_text, max_size=12))
+def test_count_each_counts_like_encoding_each_alone(items: list[str]) -> None:
+    # sentences (no newline, no outer spaces) take the joined path; anything else falls back
+    assert count_each(ENC, items) == [len(ENC.encode_ordinary(t)) for t in items]
+    stripped = [t.replace("\n", " ").strip() or "x" for t in items]
+    assert count_each(ENC, stripped) == [len(ENC.encode_ordinary(t)) for t in stripped]
+
+
+def test_abbreviation_classes_cover_every_character_lowering_to_ascii() -> None:
+    extra = {}
+    for cp in range(sys.maxunicode + 1):
+        c = chr(cp)
+        low = c.lower()
+        if not c.isascii() and len(low) == 1 and low.isascii() and low.isalpha():
+            extra[c] = low
+        # fold relies on these two: re's \s is str.isspace, lower() keeps a character's spaceness
+        assert bool(re.fullmatch(r"\s", c)) == c.isspace()
+        assert len(low) != 1 or low.isspace() == c.isspace()
+    assert extra == _LOWERS_TO_ASCII
+
+
+# --- grounding ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_text)
+def test_fold_is_the_per_character_fold(text: str) -> None:
+    assert fold(text) == reference_fold(text)
+    assert fold_text(text) == reference_fold(text)[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, st.integers(0, 400), st.integers(0, 60))
+def test_evidence_context_matches_a_scan_of_every_sentence(text: str, at: int, size: int) -> None:
+    source = Source(text, split(text))
+    found = Found(min(at, len(text)), min(at + size, len(text)), "exact", 100.0)
+    sents = source.sentences
+    hits = [i for i, s in enumerate(sents) if s.start < found.end and found.start < s.end]
+    if hits:
+        first = max(0, hits[0] - 1)
+        context = " ".join(text[s.start : s.end] for s in sents[first : hits[-1] + 2])
+    else:
+        context = text[found.start : found.end]
+    own = (
+        " ".join(text[sents[i].start : sents[i].end] for i in hits) or text[found.start : found.end]
+    )
+    assert source.context(found) == context
+    assert source.own_sentences(found) == own
+
+
+def test_chunk_budget_is_remembered_per_prompt_and_unchanged() -> None:
+    settings_ = Settings(OPENAI_BASE_URL=None, cache_enabled=False)
+    prompts = PromptLibrary(settings_.prompts_dir)
+    pipeline = Pipeline(settings_, llm=None, prompts=prompts, encoding=ENC, backend="-")  # type: ignore[arg-type]
+    for version in prompts.versions:
+        prompt = prompts.prompt_set(version)["summarize"]
+        assert pipeline.chunk_budget(prompt) == pipeline._chunk_budget(prompt)
+        assert pipeline.chunk_budget(prompt) == pipeline.chunk_budget(prompt)
