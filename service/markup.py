@@ -17,8 +17,8 @@ _TAG = re.compile(
     r"article|section|header|footer|nav|meta|link|iframe|form|strong|em|b|i)\b[^<>]{0,2000}>",
     re.IGNORECASE,
 )
-_DOCUMENT = re.compile(r"<!doctype\s+html|<\s*(html|body|script)\b", re.IGNORECASE)
-MARKUP_TAG_LIMIT = 3
+_DOCUMENT = re.compile(r"<!doctype\s+html|<\s*(html|body)\b", re.IGNORECASE)
+MARKUP_TAG_LIMIT = 5  # an article may quote a tag or two (say, about web security)
 
 # Never story text (code, styles, page furniture); their content is dropped.
 _SKIPPED = frozenset(

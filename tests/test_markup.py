@@ -13,10 +13,11 @@ from service.markup import html_to_text, markup_tags
         ("The mayor opened a bridge on Monday.", False),
         ("Use the <b> tag for bold, the manual says.", False),  # one tag in passing
         ("Scores: 3 < 5 and 7 > 2, the report said.", False),
-        ("<p>The mayor opened a bridge.</p><p>It cost $5 million.</p>", True),
+        ("<p>The mayor opened a bridge.</p><p>It cost $5 million.</p>", False),  # 4 tags
+        ("<p>The mayor opened a bridge.</p><br><p>It cost $5 million.</p>", True),
         ("<!DOCTYPE html>Hello", True),
-        ("<script>alert(1)</script> The mayor spoke.", True),
-        ("<div class='story'><span>One</span></div>", True),
+        ("An attacker hid <script>alert(1)</script> in a comment.", False),
+        ("<div class='story'><span>One</span> <b>Two</b></div>", True),
     ],
 )
 def test_markup_is_told_from_articles(text: str, is_markup: bool) -> None:
