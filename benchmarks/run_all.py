@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.run_all                  # everything (~3-4 minutes)
     .venv/bin/python -m benchmarks.run_all --skip-embedded  # no model (~40 seconds)
+    .venv/bin/python -m benchmarks.run_all --skip-peer      # no LangChain side-by-side (~40 s less)
 
 Exits 1 when a benchmark fails to run; with --strict, also when a target is missed.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.common import Row, log, row, table
 
-MODULES = ("overhead", "chunker", "grounding", "cache", "load", "embedded")
+MODULES = ("overhead", "chunker", "grounding", "cache", "load", "embedded", "peer")
 LATEST = Path(__file__).resolve().parent / "latest.md"
 
 
@@ -32,9 +33,13 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skip-embedded", action="store_true", help="skip the embedded-model benchmark")
+    p.add_argument(
+        "--skip-peer", action="store_true", help="skip the LangChain side-by-side (peer)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = p.parse_args(argv)
     names = [m for m in MODULES if not (args.skip_embedded and m == "embedded")]
+    names = [m for m in names if not (args.skip_peer and m == "peer")]
     started = time.perf_counter()
     load_before = _load()
     rows: list[Row] = []
@@ -43,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         log(f"== {name}")
         try:
-            rows += importlib.import_module(f"benchmarks.{name}").main()
+            # the peer runs without its embedded-model part when the model is skipped
+            kwargs = {"skip_embedded": True} if name == "peer" and args.skip_embedded else {}
+            rows += importlib.import_module(f"benchmarks.{name}").main(**kwargs)
         except Exception:
             traceback.print_exc()
             failed.append(name)
