@@ -29,7 +29,7 @@ async def _upstream(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json=completion(json.dumps(answer)))
 
 
-async def _run() -> tuple[list[tuple[int, float, str]], float, int]:
+async def _run(requests: int = REQUESTS) -> tuple[list[tuple[int, float, str]], float, int]:
     settings = fake_settings(max_running_requests=4, max_queued_requests=16)
     app = create_app(
         settings, http_client=httpx.AsyncClient(transport=httpx.MockTransport(_upstream))
@@ -56,7 +56,7 @@ async def _run() -> tuple[list[tuple[int, float, str]], float, int]:
                 except Exception as e:  # a lost request is what this benchmark looks for
                     results.append((0, (time.perf_counter() - t) * 1000, type(e).__name__))
 
-        await asyncio.gather(*(one() for _ in range(REQUESTS)))
+        await asyncio.gather(*(one() for _ in range(requests)))
     elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -65,6 +65,8 @@ async def _run() -> tuple[list[tuple[int, float, str]], float, int]:
 
 def main() -> list[Row]:
     results, elapsed, peak = asyncio.run(_run())
+    # twice the requests must not need twice the memory: the queue is bounded, refusals are cheap
+    _, _, peak_double = asyncio.run(_run(2 * REQUESTS))
     codes = [c for c, _, _ in results]
     ok = [ms for c, ms, _ in results if c == 200]
     refused = [ms for c, ms, e in results if c == 503 and e == "overloaded"]
@@ -90,6 +92,14 @@ def main() -> list[Row]:
         ),
         row(NAME, "throughput (answers/s)", len(results) / elapsed),
         row(NAME, "peak traced memory (MiB)", peak / 2**20),
+        row(
+            NAME,
+            f"peak traced memory, {2 * REQUESTS} requests vs {REQUESTS} (MiB)",
+            peak_double / 2**20,
+            peak / 2**20,
+            target="ratio ≤ 1.5",
+            ok=peak_double <= 1.5 * peak,
+        ),
     ]
 
 

@@ -62,15 +62,20 @@ class Usage:
 
 
 @functools.cache
-def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """JSON schema of a pydantic model, without the keywords servers choke on (built once)."""
+def model_schema(model: type[BaseModel], keep_min_length: bool = False) -> dict[str, Any]:
+    """JSON schema of a pydantic model, without the keywords servers choke on (built once).
+
+    `keep_min_length` keeps string minimums for llama.cpp's grammar, where they stop a small
+    model from answering with an empty field (which would cost a repair call).
+    """
+    dropped = _DROPPED_KEYWORDS - {"minLength"} if keep_min_length else _DROPPED_KEYWORDS
 
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
             return {
                 k: strip(v)
                 for k, v in node.items()
-                if k not in _DROPPED_KEYWORDS
+                if k not in dropped
                 and not (k == "maxLength" and isinstance(v, int) and v > GRAMMAR_MAX_LENGTH)
             }
         if isinstance(node, list):
@@ -83,14 +88,14 @@ def model_schema(model: type[BaseModel]) -> dict[str, Any]:
 @functools.cache
 def response_format(model: type[BaseModel], dialect: str) -> dict[str, Any] | None:
     """The `response_format` for the endpoint's structured-output dialect."""
-    schema = model_schema(model)
     if dialect == "json_schema":
+        schema = model_schema(model)
         return {
             "type": "json_schema",
             "json_schema": {"name": model.__name__, "schema": schema, "strict": True},
         }
     if dialect == "json_object_schema":  # llama-cpp-python's server
-        return {"type": "json_object", "schema": schema}
+        return {"type": "json_object", "schema": model_schema(model, keep_min_length=True)}
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from service.llm import parse_answer, salvage_answer
@@ -44,3 +46,16 @@ def test_cut_off_answers_keep_only_their_complete_part(
 def test_salvage_works_for_chunk_notes_too() -> None:
     kept = salvage_answer('{"notes": "Part one.", "claims": [' + CLAIM + ", {", ModelChunkNotes)
     assert kept is not None and kept.notes == "Part one." and len(kept.claims) == 1
+
+
+def test_llama_grammar_keeps_string_minimums_openai_strict_mode_does_not() -> None:
+    from service.llm import response_format
+
+    llama = response_format(ModelChunkNotes, "json_object_schema")
+    openai = response_format(ModelChunkNotes, "json_schema")
+    assert llama is not None and openai is not None
+    assert llama["schema"]["properties"]["notes"]["minLength"] == 1
+    assert "minLength" not in json.dumps(openai)
+    # long bounds are dropped for both (they would blow up llama.cpp's grammar); short ones kept
+    assert llama["schema"]["properties"]["notes"].get("maxLength") is None
+    assert "maxLength" in json.dumps(llama["schema"]["$defs"]["ModelClaim"])
