@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.peer                    # fake upstream, then the model (~40 s)
     .venv/bin/python -m benchmarks.peer --skip-embedded    # fake upstream only (~6 s)
-    .venv/bin/python -m benchmarks.peer --with-long        # also long_multichunk on the model
+    .venv/bin/python -m benchmarks.peer --short            # without long_multichunk on the model
 
 Both sides call the same OpenAI-compatible server over real loopback (benchmarks/upstream.py):
 first a fake that answers at once, then a counting proxy in front of the embedded llama.cpp
@@ -388,7 +388,7 @@ def _log_sides(part: str, case: str, sides: dict[str, dict[str, Any]]) -> None:
         )
 
 
-def main(skip_embedded: bool = False, with_long: bool = False) -> list[Row]:
+def main(skip_embedded: bool = False, with_long: bool = True) -> list[Row]:
     """Fake-upstream rows, then (unless skipped) embedded-model rows with eval scores."""
     installed = ensure_peer_venv()
     log(f"[{NAME}] scripts/install-peer.sh took {installed:.1f}s")
@@ -423,6 +423,6 @@ def main(skip_embedded: bool = False, with_long: bool = False) -> list[Row]:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--skip-embedded", action="store_true", help="fake upstream only")
-    p.add_argument("--with-long", action="store_true", help="long_multichunk on the model too")
+    p.add_argument("--short", action="store_true", help="skip long_multichunk on the model")
     a = p.parse_args()
-    print(table(main(skip_embedded=a.skip_embedded, with_long=a.with_long)))
+    print(table(main(skip_embedded=a.skip_embedded, with_long=not a.short)))
