@@ -293,7 +293,7 @@ def summary_scores(
     gold = json.loads((FIXTURES / case / "gold.json").read_text(encoding="utf-8"))
     if isinstance(summary, str):
         # the service's own sentence check, applied to LangChain's text
-        summary = pipeline._ground_summary(Source(article), summary)
+        summary = pipeline.ground_summary(Source(article), summary)
     payload = {"summary": json.loads(summary.model_dump_json()), "claims": []}
     return metrics.score_case(article, gold, payload)
 

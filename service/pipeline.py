@@ -145,7 +145,7 @@ class Pipeline:
         t = time.perf_counter()
         source = Source(text, layout)
         claims, merged = self._ground_claims(source, raw_claims)
-        summary = self._ground_summary(source, summary_text)
+        summary = self.ground_summary(source, summary_text)
         timings["grounding"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
@@ -298,7 +298,8 @@ class Pipeline:
             )
         return out, merged
 
-    def _ground_summary(self, source: Source, summary: str) -> schemas.SummaryOut:
+    def ground_summary(self, source: Source, summary: str) -> schemas.SummaryOut:
+        """Check each sentence of a summary against the article (also used on other tools' text)."""
         out = []
         summary = summary.strip()
         for span in sentences(summary, Span(0, len(summary))):

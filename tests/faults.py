@@ -35,7 +35,8 @@ class Fault:
     answers: tuple[Answer, ...] = ()  # what the fake model does, call by call
     settings: dict[str, Any] = field(default_factory=dict)
     headers: tuple[str, ...] = ()  # response headers that must be present
-    burst: int = 1  # requests sent at once; the answer reported is the last to finish
+    burst: int = 1  # requests sent; the answer reported is the last with the expected status
+    in_order: bool = False  # send the burst one after another instead of all at once
     statuses: tuple[int, ...] = ()  # every status of a burst, in any order
     expect: str = ""  # a note on the answer, for the document
 
@@ -88,7 +89,7 @@ INPUT = [
           {"json": {"text": ARTICLE}, "headers": {"authorization": "Bearer k2"}},
           settings={"api_keys": ["k1"]}),
     Fault("rate-limited", "3 requests in a minute with a limit of 2", 429, "rate_limited",
-          settings={"rate_limit_per_minute": 2}, burst=3, statuses=(200, 200, 429),
+          settings={"rate_limit_per_minute": 2}, burst=3, in_order=True, statuses=(200, 200, 429),
           headers=("retry-after", "ratelimit-limit")),
 ]  # fmt: skip
 
@@ -149,7 +150,7 @@ def run(fault: Fault) -> Outcome:
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            if fault.id == "rate-limited":  # in order, so the last one is the one over the limit
+            if fault.in_order:
                 return [await c.post("/v1/summaries", **fault.request) for _ in range(fault.burst)]
             sends = (c.post("/v1/summaries", **fault.request) for _ in range(fault.burst))
             return list(await asyncio.gather(*sends))
