@@ -27,6 +27,7 @@ import uvicorn
 from litestar import Litestar, Request, get, post
 
 from service.tokens import load_encoding
+from tests.fakes import completion as fake_completion
 
 _ENC = load_encoding("benchmark-upstream")  # unknown model: the offline cl100k
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -99,26 +100,11 @@ def fake_content(body: dict[str, Any]) -> str:
 
 
 def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
+    """The chat.completion body, with usage counted in cl100k (one ruler for both sides)."""
     prompt = sum(len(_ENC.encode_ordinary(str(m.get("content") or ""))) for m in body["messages"])
-    done = len(_ENC.encode_ordinary(content))
-    return {
-        "id": "chatcmpl-upstream",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": body.get("model", "fake"),
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": prompt,
-            "completion_tokens": done,
-            "total_tokens": prompt + done,
-        },
-    }
+    return fake_completion(
+        content, prompt_tokens=prompt, completion_tokens=len(_ENC.encode_ordinary(content))
+    )
 
 
 def create_app(forward: str | None) -> Litestar:

@@ -36,9 +36,10 @@ T = TypeVar("T", bound=BaseModel)
 # Keywords some servers' strict modes reject; pydantic still enforces them on the answer.
 # Short string bounds are kept for constrained decoding (they stop a small model rambling inside a
 # field); long ones are dropped, since they would blow up llama.cpp's grammar.
-_CONTROL = re.compile(r"[\x00-\x1f]")
 _DROPPED_KEYWORDS = frozenset({"minLength", "pattern", "title", "description"})
 GRAMMAR_MAX_LENGTH = 600
+# Raw control characters, which partial JSON parsing refuses inside strings.
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 @dataclass

@@ -8,7 +8,7 @@ read when Prometheus scrapes, not pushed on every change.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -140,35 +140,32 @@ class Metrics:
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
-    def middleware(self) -> Callable[[ASGIApp], ASGIApp]:
-        """ASGI middleware timing every HTTP request, labelled by its route template."""
+    def timed(self, app: ASGIApp) -> ASGIApp:
+        """`app` wrapped so that every HTTP request is timed, labelled by its route template."""
 
-        def wrap(app: ASGIApp) -> ASGIApp:
-            async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-                if scope["type"] != ScopeType.HTTP:
-                    await app(scope, receive, send)
-                    return
-                started = time.perf_counter()
-                status = 500
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            started = time.perf_counter()
+            status = 500
 
-                async def send_status(message: Message) -> None:
-                    nonlocal status
-                    if message["type"] == "http.response.start":
-                        status = message["status"]
-                    await send(message)
+            async def send_status(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
 
-                try:
-                    await app(scope, receive, send_status)
-                finally:
-                    # unmatched paths share one label, so scanners cannot blow up the series count
-                    route = scope.get("path_template") or "unmatched"
-                    self.request_seconds.labels(
-                        scope.get("method", "GET"), route, str(status)
-                    ).observe(time.perf_counter() - started)
-                    if status >= 400:
-                        kind = scope.get("state", {}).get(ERROR_CODE, f"http_{status}")
-                        self.error(kind, status)
+            try:
+                await app(scope, receive, send_status)
+            finally:
+                # unmatched paths share one label, so scanners cannot blow up the series count
+                route = scope.get("path_template") or "unmatched"
+                self.request_seconds.labels(scope.get("method", "GET"), route, str(status)).observe(
+                    time.perf_counter() - started
+                )
+                if status >= 400:
+                    kind = scope.get("state", {}).get(ERROR_CODE, f"http_{status}")
+                    self.error(kind, status)
 
-            return middleware
-
-        return wrap
+        return middleware

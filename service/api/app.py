@@ -358,5 +358,5 @@ def create_app(
     # Outermost, around Litestar's own exception handling and routing, so that every response
     # (a 404, or an error raised by route middleware such as the rate limit) gets a request id
     # and security headers and is timed and counted.
-    app.asgi_handler = metrics.middleware()(request_id_middleware(app.asgi_handler))
+    app.asgi_handler = metrics.timed(request_id_middleware(app.asgi_handler))
     return app

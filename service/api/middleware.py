@@ -12,6 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.markup import html_to_text
 from service.metrics import ERROR_CODE
+from service.schemas import ErrorBody
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -30,14 +31,16 @@ async def _reject(
     scope: Scope, send: Send, status: int, code: str, message: str, details: dict[str, Any]
 ) -> None:
     """An error in the service's shape, sent before the app parses anything."""
-    body = json.dumps(
-        {
-            "error": code,
-            "message": message,
-            "request_id": scope.get("state", {}).get("request_id", "-"),
-            "details": details,
-        }
-    ).encode()
+    body = (
+        ErrorBody(
+            error=code,
+            message=message,
+            request_id=scope.get("state", {}).get("request_id", "-"),
+            details=details,
+        )
+        .model_dump_json()
+        .encode()
+    )
     start: Any = {
         "type": "http.response.start",
         "status": status,
