@@ -27,6 +27,15 @@ Row = dict[str, Any]
 COLUMNS = ("benchmark", "metric", "value", "baseline", "ratio", "target", "ok")
 
 
+def paste_in_readme(section: str, body: str) -> None:
+    """Replace what stands between `<!-- {section}:start -->` and `<!-- {section}:end -->`."""
+    readme_path = ROOT / "README.md"
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+    before, rest = readme_path.read_text(encoding="utf-8").split(start, 1)
+    _, after = rest.split(end, 1)
+    readme_path.write_text(f"{before}{start}\n{body}\n{end}{after}", encoding="utf-8")
+
+
 def reference_text() -> str:
     """The reference article (the shared copy when present, else the eval fixture)."""
     path = SHARED_REFERENCE if SHARED_REFERENCE.exists() else FIXTURE_REFERENCE

@@ -19,12 +19,10 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks.common import Row, log, row, table
+from benchmarks.common import Row, log, paste_in_readme, row, table
 
 MODULES = ("overhead", "chunker", "grounding", "cache", "load", "embedded", "peer")
 LATEST = Path(__file__).resolve().parent / "latest.md"
-README = LATEST.parent.parent / "README.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def _load() -> str:
@@ -80,20 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     print(text, end="")
     log(f"wrote {LATEST}")
     if not (args.skip_embedded or args.skip_peer or failed):  # only a whole run speaks for us
-        quote_in_readme([*header, table([r for r in rows if r["target"]]), *footer])
-        log(f"quoted the targets in {README}")
+        quoted = "\n".join([*header, table([r for r in rows if r["target"]]), *footer])
+        paste_in_readme("bench", quoted.replace("# Benchmarks,", "#### Latest `make bench`,"))
+        log("quoted the targets in README.md")
     if failed or (args.strict and missed):
         return 1
     return 0
-
-
-def quote_in_readme(lines: list[str]) -> None:
-    """Put this run's header and target rows between the README's bench markers."""
-    readme = README.read_text(encoding="utf-8")
-    before, rest = readme.split(START, 1)
-    _, after = rest.split(END, 1)
-    body = "\n".join(lines).replace("# Benchmarks,", "#### Latest `make bench`,")
-    README.write_text(f"{before}{START}\n{body}\n{END}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ import re
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-START, END = "<!-- eval:start -->", "<!-- eval:end -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import paste_in_readme
 
 
 def main(paths: list[str]) -> None:
@@ -18,11 +19,7 @@ def main(paths: list[str]) -> None:
     for path in paths:
         text = Path(path).read_text(encoding="utf-8").strip()
         blocks.append(re.sub(r"^# ", "#### ", text, flags=re.MULTILINE))
-    readme = README.read_text(encoding="utf-8")
-    before, rest = readme.split(START, 1)
-    _, after = rest.split(END, 1)
-    body = "\n\n".join(blocks)
-    README.write_text(f"{before}{START}\n{body}\n{END}{after}", encoding="utf-8")
+    paste_in_readme("eval", "\n\n".join(blocks))
 
 
 if __name__ == "__main__":
