@@ -172,7 +172,7 @@ async def create_summary(
 ) -> schemas.SummaryResponse:
     """Summarize an article and return its summary and claims, each proven against the text.
 
-    Send JSON (`{"text": ...}`) or the article itself as `text/plain`.
+    Send JSON (`{"text": ...}`), the article itself as `text/plain`, or a page as `text/html`.
     """
     async with backend.admission.slot():
         response = await backend.pipeline.summarize(data, request_id(request))
