@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from benchmarks.common import FIXTURES, Row, log, row, run_module
-from service.grounding import Source, check_statement, fold
+from service.grounding import Source, check_statement, fold_text
 
 NAME = "grounding"
 WORDS = 20_000
@@ -124,10 +124,12 @@ def main() -> list[Row]:
     text = article()
     words = len(text.split())
     t = time.perf_counter()
-    fold(text)
+    fold_text(text)
     fold_ms = (time.perf_counter() - t) * 1000
     t = time.perf_counter()
     source = Source(text)
+    # what look-ups build on first use: the folded text, its map back, each sentence folded
+    source.folded, source.unfold, source.sentence_folds  # noqa: B018
     build_ms = (time.perf_counter() - t) * 1000
     todo = claims(source)
     log(f"[{NAME}] {words} words, {len(source.sentences)} sentences, {len(todo)} claims")
@@ -143,7 +145,12 @@ def main() -> list[Row]:
     rate = {k: counts[k] / seconds[k] for k in PER_KIND}
     overall = len(todo) / sum(seconds.values())
     rows = [
-        row(NAME, f"Source(text) build, {words} words (ms) vs fold(text)", build_ms, fold_ms),
+        row(
+            NAME,
+            f"Source(text) and its look-up tables, {words} words (ms) vs fold_text(text)",
+            build_ms,
+            fold_ms,
+        ),
     ]
     for kind in PER_KIND:
         found = ", ".join(f"{how} {n}" for how, n in paths[kind].most_common())

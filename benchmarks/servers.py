@@ -33,7 +33,7 @@ def service_app(cache_path: Path | None) -> Litestar:
     overrides: dict[str, object] = {}
     if cache_path is not None:
         overrides = {"cache_enabled": True, "cache_path": cache_path}
-    fake = FakeModel(responder=reference_answer)
+    fake = FakeModel(responder=reference_answer, history=1)  # a growing log would tax the GC
     return create_app(fake_settings(**overrides), http_client=fake.http_client())
 
 

@@ -91,6 +91,13 @@ class UpstreamBadRequestError(UpstreamError):
     code = "upstream_rejected"
 
 
+class UpstreamProtocolError(UpstreamError):
+    """The endpoint answered 2xx with something that is not a chat completion (a proxy's page)."""
+
+    status_code = 502
+    code = "upstream_bad_response"
+
+
 # --- output errors (the model answered, but not usefully) -----------------------------------
 
 

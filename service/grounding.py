@@ -10,14 +10,16 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from service.chunking import Layout, Span, sentences, split
 from service.figures import check_figures
 
 # re's \s and str.isspace agree on every character, and lower() keeps a character's spaceness.
 _SPACES = re.compile(r"\s+")
+_DROPPED = re.compile(r"^\s+|\s{2,}")  # the whitespace fold drops characters from
 _FOLD_PAIRS = [
     ("’", "'"),
     ("‘", "'"),
@@ -27,6 +29,7 @@ _FOLD_PAIRS = [
     ("–", "-"),
     ("\u00a0", " "),
 ]
+_SEPARATOR = "\x00"
 FUZZY_CUTOFF = 85.0
 SENTENCE_CUTOFF = 60.0
 # Share of a claim's content words that may be absent from its evidence (paraphrase allowance).
@@ -81,31 +84,68 @@ def _translate(text: str) -> str:
     return text
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """Lower-case, fold quotes and dashes, collapse whitespace; map folded index -> original."""
-    translated = _translate(text)
-    lowered = translated.lower()
-    if len(lowered) != len(translated) or "Σ" in translated:
-        return _fold_chars(translated)  # lower() would not map char for char
-    index: list[int] = []
-    pos = 0
-    for m in _SPACES.finditer(translated):
-        start = m.start()
-        index.extend(range(pos, start))
-        if start:  # leading whitespace is dropped, any other run becomes one space
-            index.append(start)
-        pos = m.end()
-    index.extend(range(pos, len(translated)))
-    return _collapse(lowered), index
-
-
 def fold_text(text: str) -> str:
-    """fold(text) without the index: the folded string alone."""
+    """Lower-case, fold quotes and dashes, collapse whitespace (positions map back by Unfold)."""
     translated = _translate(text)
     lowered = translated.lower()
     if len(lowered) != len(translated) or "Σ" in translated:
         return _fold_chars(translated)[0]
     return _collapse(lowered)
+
+
+def fold_each(text: str, spans: list[Span]) -> list[str]:
+    """[fold_text(text[s.start:s.end]) for s in spans], with one lower() and one regex pass.
+
+    Folding maps character for character here (else the spans are folded one by one), so the
+    spans can be cut from the lowered text, joined by a separator that is not whitespace (runs of
+    spaces cannot cross it), collapsed at once and split again.
+    """
+    if not spans:
+        return []
+    translated = _translate(text)
+    lowered = translated.lower()
+    if len(lowered) != len(translated) or "Σ" in translated or _SEPARATOR in text:
+        return [fold_text(text[s.start : s.end]) for s in spans]
+    joined = _SEPARATOR.join(lowered[s.start : s.end] for s in spans)
+    parts = _SPACES.sub(" ", joined).split(_SEPARATOR)
+    return [
+        p[1:] if p[:1] == " " and lowered[s.start : s.start + 1].isspace() else p
+        for p, s in zip(parts, spans, strict=True)
+    ]
+
+
+class Unfold:
+    """Maps a position in fold_text(text) back to text.
+
+    Folding maps character for character except where it collapses whitespace, so only those
+    places are kept: a handful in news text (paragraph breaks), where a full index would hold one
+    entry per character.
+    """
+
+    def __init__(self, text: str) -> None:
+        translated = _translate(text)
+        self._full: list[int] | None = None
+        self._at: list[int] = []  # first folded position after each dropped run
+        self._shift: list[int] = []  # characters dropped before it, in total
+        if len(translated.lower()) != len(translated) or "Σ" in translated:
+            self._full = _fold_chars(translated)[1]
+            return
+        shift = 0
+        for m in _DROPPED.finditer(translated):
+            start, end = m.span()
+            if start == 0:  # leading whitespace goes entirely
+                self._at.append(0)
+                shift = end
+            else:  # a run keeps its first character, as one space
+                self._at.append(start - shift + 1)
+                shift += end - start - 1
+            self._shift.append(shift)
+
+    def __getitem__(self, folded: int) -> int:
+        if self._full is not None:
+            return self._full[folded]
+        i = bisect.bisect_right(self._at, folded) - 1
+        return folded + (self._shift[i] if i >= 0 else 0)
 
 
 def _collapse(lowered: str) -> str:
@@ -114,8 +154,8 @@ def _collapse(lowered: str) -> str:
 
 
 def _fold_chars(translated: str) -> tuple[str, list[int]]:
-    """fold, one character at a time: lower() of a whole string can differ (final sigma, and
-    characters whose lower case is longer), and the index must follow the characters."""
+    """Fold one character at a time, with the original position of every folded character:
+    lower() of a whole string can differ (final sigma, characters whose lower case is longer)."""
     out: list[str] = []
     index: list[int] = []
     prev_space = True
@@ -127,8 +167,9 @@ def _fold_chars(translated: str) -> tuple[str, list[int]]:
             prev_space = True
         else:
             prev_space = False
-        out.append(ch.lower())
-        index.append(i)
+        low = ch.lower()  # "İ" lowers to two characters, each maps back to it
+        out.append(low)
+        index.extend([i] * len(low))
     return "".join(out), index
 
 
@@ -136,7 +177,8 @@ def entities(text: str) -> list[str]:
     """Capitalized names in text (a cheap, deterministic stand-in for NER)."""
     found: list[str] = []
     for m in _ENTITY.finditer(text):
-        name = re.sub(r"(?:'s|’s)$", "", m.group(0)).strip()
+        name = m.group(0)
+        name = (name[:-2] if name.endswith(("'s", "’s")) else name).strip()
         words = name.split()
         while words and words[0].lower() in _NOT_ENTITIES:
             words.pop(0)
@@ -150,6 +192,24 @@ def content_words(folded: str) -> list[str]:
     """Significant words of folded text, possessives dropped."""
     words = re.findall(r"[\w][\w-]*", folded.replace("'s ", " "))
     return [w for w in words if len(w) > 2 and w not in _NOT_ENTITIES]
+
+
+def has_word_starting(haystack: str, prefix: str) -> bool:
+    r"""Whether a word of haystack starts with prefix: re.search(rf"{prefix}", haystack) for a
+    prefix that starts with a word character, without compiling a pattern per word."""
+    if not prefix:
+        return bool(re.search(r"\b", haystack))
+    at = haystack.find(prefix)
+    while at >= 0:
+        if at == 0 or not _is_word(haystack[at - 1]):
+            return True
+        at = haystack.find(prefix, at + 1)
+    return False
+
+
+def _is_word(ch: str) -> bool:
+    r"""re's \w for one character."""
+    return ch.isalnum() or ch == "_"
 
 
 def _acronym_of_phrase_in(acronym: str, haystack: str) -> bool:
@@ -175,8 +235,21 @@ class Source:
         self.sentences: list[Span] = layout.sentences
         self._starts = layout.starts
         self._ends = layout.ends
-        self.folded, self.index = fold(text)
-        self._sentence_folded = [fold_text(text[s.start : s.end]) for s in self.sentences]
+
+    @cached_property
+    def folded(self) -> str:
+        """The whole text folded, for normalized and fuzzy look-ups and name checks."""
+        return fold_text(self.text)
+
+    @cached_property
+    def unfold(self) -> Unfold:
+        """Folded position -> position in the text; built only when a quote is not found as is."""
+        return Unfold(self.text)
+
+    @cached_property
+    def sentence_folds(self) -> list[str]:
+        """Each sentence folded, for similarity look-ups."""
+        return fold_each(self.text, self.sentences)
 
     def in_boilerplate(self, start: int, end: int) -> bool:
         return any(start < b.end and b.start < end for b in self.boilerplate)
@@ -201,18 +274,26 @@ class Source:
         return self._from_folded(best.dest_start, best.dest_end, "fuzzy", round(best.score, 1))
 
     def _from_folded(self, start: int, end: int, how: str, score: float) -> Found:
-        return Found(self.index[start], self.index[end - 1] + 1, how, score)
+        return Found(self.unfold[start], self.unfold[end - 1] + 1, how, score)
 
     def best_sentences(self, claim: str, limit: int = 2) -> list[Found]:
         """Article sentences most like `claim`, best first, above the similarity cutoff."""
-        folded_claim = fold_text(claim)
-        scored = []
-        for span, folded in zip(self.sentences, self._sentence_folded, strict=True):
-            score = fuzz.token_set_ratio(folded_claim, folded)
-            if score >= SENTENCE_CUTOFF and not self.in_boilerplate(span.start, span.end):
-                scored.append((score, span))
-        scored.sort(key=lambda x: -x[0])
-        return [Found(s.start, s.end, "sentence", round(sc, 1)) for sc, s in scored[:limit]]
+        hits = process.extract(
+            fold_text(claim),
+            self.sentence_folds,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=SENTENCE_CUTOFF,
+            limit=None,
+        )
+        scored = sorted(
+            (-score, i)
+            for _, score, i in hits
+            if not self.in_boilerplate(self.sentences[i].start, self.sentences[i].end)
+        )
+        return [
+            Found(self.sentences[i].start, self.sentences[i].end, "sentence", round(-neg, 1))
+            for neg, i in scored[:limit]
+        ]
 
     def context(self, found: Found) -> str:
         """The sentences holding a piece of evidence and their neighbours, where news attributes."""
@@ -237,13 +318,13 @@ class Source:
             bisect.bisect_left(self._starts, found.end) - 1,
         )
 
-    def mentions(self, name: str, within: str | None = None) -> bool:
+    def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
 
         "NIS" matches "National Intelligence Service" (and the reverse); "Kim Jong-il" does not
         match "Kim Jong-un", since every significant word must be there.
         """
-        haystack = self.folded if within is None else fold_text(within)
+        haystack = self.folded if within_folded is None else within_folded
         folded = fold_text(name)
         if folded in haystack:
             return True
@@ -253,7 +334,7 @@ class Source:
         if name.isupper() and 2 <= len(name) <= 6 and _acronym_of_phrase_in(name.lower(), haystack):
             return True
         words = content_words(folded)
-        return bool(words) and all(re.search(rf"\b{re.escape(w)}", haystack) for w in words)
+        return bool(words) and all(has_word_starting(haystack, w) for w in words)
 
 
 def check_statement(
@@ -286,9 +367,7 @@ def check_statement(
         verdict.reasons.append("it is not one atomic statement: it has several sentences")
     words = set(content_words(fold_text(text)))
     folded_context = fold_text(context)
-    missing = sorted(
-        w for w in words if not re.search(rf"\b{re.escape(w.rstrip('s'))}", folded_context)
-    )
+    missing = sorted(w for w in words if not has_word_starting(folded_context, w.rstrip("s")))
     if words and len(missing) / len(words) > MAX_UNSUPPORTED_WORDS:
         verdict.reasons.append(
             f"{len(missing)} of its {len(words)} content words are not in its evidence "
@@ -299,7 +378,7 @@ def check_statement(
             verdict.reasons.append(
                 f"attributed_to {attributed_to[:40]!r}… is not the name of a source"
             )
-        elif attributed_to and not source.mentions(attributed_to, within=context):
+        elif attributed_to and not source.mentions(attributed_to, folded_context):
             verdict.reasons.append(
                 f"attributed to {attributed_to!r}, but the evidence does not name that source"
             )

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import httpx2 as httpx
 import openai
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
@@ -23,6 +24,7 @@ from service.errors import (
     OutputTruncatedError,
     UpstreamBadRequestError,
     UpstreamError,
+    UpstreamProtocolError,
     UpstreamRateLimitedError,
     UpstreamTimeoutError,
 )
@@ -60,6 +62,31 @@ class Usage:
         self.repairs += other.repairs
         self.salvaged += other.salvaged
         self.calls.extend(other.calls)
+
+
+class _Message(BaseModel):
+    content: str | None = None
+
+
+class _Choice(BaseModel):
+    message: _Message
+    finish_reason: str | None = None
+
+
+class _TokenCounts(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class ChatCompletion(BaseModel):
+    """The part of an OpenAI-compatible chat.completion the service reads; the rest is ignored.
+
+    Lenient where servers differ (finish reasons beyond OpenAI's, usage left out) and strict
+    where it matters: an answer without `choices` is not a chat completion.
+    """
+
+    choices: list[_Choice]
+    usage: _TokenCounts | None = None
 
 
 @functools.cache
@@ -227,26 +254,33 @@ class LLM:
         usage: Usage,
         prompt_name: str,
     ) -> tuple[str, str | None]:
-        fmt = response_format(output, self.dialect)
-        kwargs: dict[str, Any] = {}
-        if fmt is not None:
-            kwargs["response_format"] = fmt
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            # llama.cpp's server ignores max_completion_tokens, so send the classic max_tokens
+            "max_tokens": max_tokens,
+        }
+        if (fmt := response_format(output, self.dialect)) is not None:
+            body["response_format"] = fmt
         if self.seed is not None:
-            kwargs["seed"] = self.seed
+            body["seed"] = self.seed
         started = time.perf_counter()
         try:
-            # llama.cpp's server ignores max_completion_tokens, so send the classic max_tokens.
-            resp = await self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                temperature=self.temperature,
-                extra_body={"max_tokens": max_tokens},
-                **kwargs,
-            )
-        except openai.OpenAIError as e:
+            # The client's generic post keeps its base URL, auth, retries, timeouts and error
+            # types but skips `chat.completions.create`'s re-typing of every message and of the
+            # JSON schema (half a millisecond a call); the answer is read by our own model.
+            raw = await self.client.post("/chat/completions", cast_to=httpx.Response, body=body)
+            resp = ChatCompletion.model_validate_json(raw.content)
+        except (openai.OpenAIError, ValidationError) as e:
             if self.metrics is not None:
                 self.metrics.model_call(prompt_name, "error", 0, 0, time.perf_counter() - started)
-            raise map_openai_error(e) from e
+            if isinstance(e, openai.OpenAIError):
+                raise map_openai_error(e) from e
+            raise UpstreamProtocolError(
+                "the model endpoint answered with something that is not a chat completion "
+                f"({raw.headers.get('content-type', 'no content type')}); check OPENAI_BASE_URL"
+            ) from e
         usage.model_calls += 1
         prompt_tokens = resp.usage.prompt_tokens if resp.usage else 0
         completion_tokens = resp.usage.completion_tokens if resp.usage else 0

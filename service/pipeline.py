@@ -88,28 +88,30 @@ class Pipeline:
         prompt_set = self.prompts.prompt_set(req.prompt_version)
         version = req.prompt_version or self.prompts.latest
         budget = self.chunk_budget(prompt_set["summarize"])
-        key = cache_key(
-            text=text,
-            title=req.title,
-            max_summary_words=req.max_summary_words,
-            prompts=sorted(p.sha256 for p in prompt_set.values()),
-            model=self.llm.model,
-            temperature=self.settings.temperature,
-            seed=self.settings.seed,
-            encoding=self.encoding.name,
-            budget=budget,
-            overlap=self.settings.chunk_overlap_tokens,
-        )
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            cached = schemas.SummaryResponse.model_validate_json(hit)
-            return cached.model_copy(
-                update={
-                    "request_id": request_id,
-                    "cached": True,
-                    "usage": schemas.Usage(),
-                    "timings_ms": {"cache": _ms(started), "total": _ms(started)},
-                }
+        key = None  # the request is hashed only when there is a cache to look in
+        if self.cache is not None:
+            key = cache_key(
+                text=text,
+                title=req.title,
+                max_summary_words=req.max_summary_words,
+                prompts=sorted(p.sha256 for p in prompt_set.values()),
+                model=self.llm.model,
+                temperature=self.settings.temperature,
+                seed=self.settings.seed,
+                encoding=self.encoding.name,
+                budget=budget,
+                overlap=self.settings.chunk_overlap_tokens,
             )
+            if (hit := self.cache.get(key)) is not None:
+                cached = schemas.SummaryResponse.model_validate_json(hit)
+                return cached.model_copy(
+                    update={
+                        "request_id": request_id,
+                        "cached": True,
+                        "usage": schemas.Usage(),
+                        "timings_ms": {"cache": _ms(started), "total": _ms(started)},
+                    }
+                )
         layout = split(text)  # shared by chunking and grounding
         chunks, removed = chunk_text(
             text, self.encoding, budget, self.settings.chunk_overlap_tokens, layout
@@ -187,7 +189,7 @@ class Pipeline:
             ),
             timings_ms=timings,
         )
-        if self.cache is not None:
+        if self.cache is not None and key is not None:
             self.cache.put(key, response.model_dump_json())
         return response
 

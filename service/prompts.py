@@ -117,11 +117,10 @@ class PromptLibrary:
             if not any(t.name == task for t in self.templates):
                 raise PromptError(f"no prompt file for task {task!r} under {root}")
 
-    @property
-    def versions(self) -> list[str]:
-        """Released set versions, oldest first."""
+        # the files are read once, so the released sets are worked out once
         numbers = sorted({t.version_number for t in self.templates})
-        return [f"v{n}" for n in numbers]
+        self.versions: list[str] = [f"v{n}" for n in numbers]
+        self._sets = {v: self._choose(version_number(v)) for v in self.versions}
 
     @property
     def latest(self) -> str:
@@ -130,12 +129,14 @@ class PromptLibrary:
     def prompt_set(self, version: str | None) -> dict[str, PromptTemplate]:
         """For set version V, each task's newest file whose version is at most V."""
         version = version or self.latest
-        if version not in self.versions:
+        if version not in self._sets:
             raise UnknownPromptVersionError(
                 f"unknown prompt_version {version!r}; available: {', '.join(self.versions)}",
                 details={"available": self.versions},
             )
-        n = version_number(version)
+        return dict(self._sets[version])
+
+    def _choose(self, n: int) -> dict[str, PromptTemplate]:
         chosen: dict[str, PromptTemplate] = {}
         for t in self.templates:
             if t.version_number <= n and (

@@ -37,6 +37,20 @@ def test_locate(source: Source, quote: str, match: str | None) -> None:
     assert span.strip() == span and len(span) >= len(quote) * 0.8
 
 
+@pytest.mark.parametrize("place", ["İstanbul", "Kayseri"])
+def test_normalized_quote_after_a_letter_that_lowers_to_two_lands_on_its_words(place: str) -> None:
+    # "İ" lowers to "i̇" (two characters): positions after it must still map back exactly
+    text = f"{place}’s mayor said the “bridge” opened on Monday.\n\n  The works  took  two years."
+    source = Source(text)
+    for quote, expected in [
+        ('mayor said the "bridge" opened', "mayor said the “bridge” opened"),
+        ("THE WORKS TOOK TWO YEARS", "The works  took  two years"),
+    ]:
+        found = source.locate(quote)
+        assert found is not None and found.match == "normalized"
+        assert text[found.start : found.end] == expected
+
+
 CLAIMS = [
     # (claim, quote, attributed_to, supported, reason fragment)
     (

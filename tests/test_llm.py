@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
-from service.llm import parse_answer, salvage_answer
+from service.llm import ChatCompletion, parse_answer, salvage_answer
 from service.schemas import ModelChunkNotes, ModelSummary
 
 CLAIM = (
@@ -59,3 +60,26 @@ def test_llama_grammar_keeps_string_minimums_openai_strict_mode_does_not() -> No
     # long bounds are dropped for both (they would blow up llama.cpp's grammar); short ones kept
     assert llama["schema"]["properties"]["notes"].get("maxLength") is None
     assert "maxLength" in json.dumps(llama["schema"]["$defs"]["ModelClaim"])
+
+
+@pytest.mark.parametrize(
+    "envelope",
+    [
+        {"choices": [{"message": {"content": "{}"}, "finish_reason": "eos"}]},  # not OpenAI's list
+        {"choices": [{"message": {"content": "{}", "role": "assistant"}}], "usage": None},
+        {"id": "x", "choices": [{"message": {"content": "{}"}}], "extra": {"vendor": 1}},
+    ],
+)
+def test_chat_completion_envelope_is_read_leniently_where_servers_differ(
+    envelope: dict[str, object],
+) -> None:
+    resp = ChatCompletion.model_validate_json(json.dumps(envelope))
+    assert resp.choices[0].message.content == "{}"
+
+
+@pytest.mark.parametrize(
+    "body", ['{"status": "ok"}', '{"choices": "x"}', "<html>Sign in</html>", "[]"]
+)
+def test_a_body_that_is_not_a_chat_completion_is_refused(body: str) -> None:
+    with pytest.raises(ValidationError):
+        ChatCompletion.model_validate_json(body)

@@ -12,6 +12,7 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from service.chunking import (
     _LOWERS_TO_ASCII,
@@ -23,7 +24,15 @@ from service.chunking import (
     sentences,
     split,
 )
-from service.grounding import Found, Source, fold, fold_text
+from service.grounding import (
+    SENTENCE_CUTOFF,
+    Found,
+    Source,
+    Unfold,
+    fold_each,
+    fold_text,
+    has_word_starting,
+)
 from service.pipeline import Pipeline
 from service.prompts import PromptLibrary
 from service.settings import Settings
@@ -140,8 +149,9 @@ def reference_fold(text: str) -> tuple[str, list[int]]:
             prev_space = True
         else:
             prev_space = False
-        out.append(ch.lower())
-        index.append(i)
+        low = ch.lower()  # "İ" lowers to two characters, each maps back to it
+        out.append(low)
+        index.extend([i] * len(low))
     return "".join(out), index
 
 
@@ -194,6 +204,8 @@ def test_abbreviation_classes_cover_every_character_lowering_to_ascii() -> None:
         # fold relies on these two: re's \s is str.isspace, lower() keeps a character's spaceness
         assert bool(re.fullmatch(r"\s", c)) == c.isspace()
         assert len(low) != 1 or low.isspace() == c.isspace()
+        # has_word_starting relies on this: re's \w is str.isalnum() or the underscore
+        assert bool(re.fullmatch(r"\w", c)) == (c.isalnum() or c == "_")
     assert extra == _LOWERS_TO_ASCII
 
 
@@ -203,8 +215,45 @@ def test_abbreviation_classes_cover_every_character_lowering_to_ascii() -> None:
 @settings(max_examples=400, deadline=None)
 @given(any_text)
 def test_fold_is_the_per_character_fold(text: str) -> None:
-    assert fold(text) == reference_fold(text)
-    assert fold_text(text) == reference_fold(text)[0]
+    folded, index = reference_fold(text)
+    assert fold_text(text) == folded
+    unfold = Unfold(text)
+    assert [unfold[i] for i in range(len(folded))] == index
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text, st.lists(st.tuples(st.integers(0, 90), st.integers(0, 30)), max_size=8))
+def test_folding_many_spans_at_once_is_folding_each(text: str, cuts: list[tuple[int, int]]) -> None:
+    spans = split(text).sentences + [
+        Span(min(a, len(text)), min(a + n, len(text))) for a, n in cuts
+    ]
+    assert fold_each(text, spans) == [fold_text(text[s.start : s.end]) for s in spans]
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_text, st.sampled_from([*PIECES, "jong-un", "s", "_x", "4", "ab"]), st.booleans())
+def test_word_start_search_is_the_regex_search(haystack: str, piece: str, fold: bool) -> None:
+    if fold:
+        haystack = fold_text(haystack)
+    words = re.findall(r"[\w][\w-]*", piece) or [""]
+    for prefix in words + [w.rstrip("s") for w in words]:
+        expected = bool(re.search(rf"\b{re.escape(prefix)}", haystack))
+        assert has_word_starting(haystack, prefix) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, texts)
+def test_best_sentences_are_the_best_scored_sentences_in_order(text: str, claim: str) -> None:
+    source = Source(text, split(text))
+    folded = fold_text(claim)
+    scored = []
+    for span in source.sentences:
+        score = fuzz.token_set_ratio(folded, fold_text(text[span.start : span.end]))
+        if score >= SENTENCE_CUTOFF and not source.in_boilerplate(span.start, span.end):
+            scored.append((score, span))
+    scored.sort(key=lambda x: -x[0])
+    expected = [Found(s.start, s.end, "sentence", round(sc, 1)) for sc, s in scored[:3]]
+    assert source.best_sentences(claim, limit=3) == expected
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import hmac
 import logging
@@ -119,8 +120,14 @@ class KeyRing:
         matches = [hmac.compare_digest(digest, d) for d in self.digests]
         return digest if any(matches) else None
 
-    def guard(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        """A Litestar guard: 401 without a valid key, when keys are configured."""
+    async def guard(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
+        """A Litestar guard: 401 without a valid key, when keys are configured.
+
+        Async although it never waits: Litestar runs a sync guard in a worker thread, and that
+        hop cost more than a cache hit's own work.
+        """
         if self.digests and self.match(connection) is None:
             raise NotAuthorizedException(
                 "a valid API key is required (Authorization: Bearer <key>)"
@@ -152,8 +159,8 @@ SUMMARY_ERRORS = _errors(
     s415="Content type other than application/json, text/plain or text/html",
     s422="Empty article, or unknown prompt_version",
     s429="Rate limit of this key or client exceeded (Retry-After)",
-    s502="The model's answer was invalid or cut off after the repair attempts, or the "
-    "model endpoint refused the request",
+    s502="The model's answer was invalid or cut off after the repair attempts, the model "
+    "endpoint refused the request, or it answered with something that is not a chat completion",
     s503="The service is full, or the model endpoint is unavailable or rate limiting (Retry-After)",
     s504="The model endpoint timed out, or the request deadline passed",
 )
@@ -308,9 +315,14 @@ def create_app(
             pipeline = build_pipeline(settings, client, prompts, metrics)
             metrics.watch(pipeline.cache, admission)
             app.state.backend = Backend(pipeline, client, admission, metrics)
+            # What is built by now (modules, tokenizer, prompts, clients) lives as long as the
+            # app: keep it out of the cyclic collector's sight, so that collections walk only what
+            # requests allocate (about 10% of a summary's own time, measured in process).
+            gc.freeze()
             try:
                 yield
             finally:
+                gc.unfreeze()
                 await client.close()
                 if pipeline.cache is not None:
                     pipeline.cache.close()
