@@ -221,16 +221,17 @@ def split(text: str) -> Layout:
     not_ends.update(
         m.end() for m in _CLOSED_DOT_END.finditer(text) if _is_abbreviation(text, m.end())
     )
-    gaps = sorted({m.end(1): m.end() for p in _ENDS_AND_GAPS for m in p.finditer(text)}.items())
+    # where each candidate sentence end is, and where the next sentence starts after it
+    next_start = {m.end(1): m.end() for p in _ENDS_AND_GAPS for m in p.finditer(text)}
     if furniture:
-        gap_ends = [end for end, _ in gaps]
+        gap_ends = sorted(next_start)
         for s, e in furniture:
             not_ends.update(
                 gap_ends[bisect.bisect_left(gap_ends, s) : bisect.bisect_right(gap_ends, e)]
             )
-    inner = [(end, nxt) for end, nxt in gaps if end not in not_ends]
-    ends = sorted(para_ends + [end for end, _ in inner])
-    starts = sorted(para_starts + [nxt for _, nxt in inner])
+    inner = next_start.keys() - not_ends  # set operations run in C, not a loop per sentence
+    ends = sorted([*para_ends, *inner])
+    starts = sorted([*para_starts, *map(next_start.__getitem__, inner)])
     last = set(para_ends)
     return Layout(boilerplate, starts, ends, [e in last for e in ends])
 
