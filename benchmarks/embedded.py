@@ -31,7 +31,7 @@ from service.chunking import chunk_text
 from service.embedded import bundled_model_path, free_port
 from service.llm import response_format
 from service.pipeline import _CONTROL
-from service.prompts import PromptLibrary, fence_article
+from service.prompts import PromptLibrary
 from service.settings import Settings
 from service.tokens import load_encoding
 
@@ -52,9 +52,9 @@ def service_call(settings: Settings, text: str) -> dict[str, Any]:
     chunks, _ = chunk_text(text, enc, service_budget(settings), settings.chunk_overlap_tokens)
     if len(chunks) != 1:
         raise RuntimeError(f"the article makes {len(chunks)} chunks; the benchmark needs one")
-    messages = prompt.render(
-        article=fence_article(_CONTROL.sub(" ", chunks[0].text)),
-        title=_CONTROL.sub(" ", TITLE),
+    messages = prompt.render_article(
+        _CONTROL.sub(" ", chunks[0].text),
+        TITLE,
         max_words=str(int(prompt.parameters.get("max_summary_words", 80))),
         max_claims=str(prompt.parameters.get("max_claims", 8)),
     )

@@ -17,7 +17,7 @@ from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArti
 from service.figures import figures_of
 from service.grounding import Found, Source, Verdict, check_statement, entities, fold_text
 from service.llm import LLM, Usage
-from service.prompts import PromptLibrary, PromptTemplate, fence_article
+from service.prompts import PromptLibrary, PromptTemplate
 from service.settings import Settings
 
 # Control characters other than tab and newline become spaces for the model: same length, so
@@ -133,11 +133,14 @@ class Pipeline:
                     used = [prompt_set["summarize"]]
                     path = "single"
                 else:
-                    summary_text, raw_claims = await self._map_reduce(
+                    summary_text, raw_claims, reduced = await self._map_reduce(
                         prompt_set, chunks, req, usage
                     )
-                    used = [prompt_set["extract_claims"], prompt_set["reduce"]]
-                    path = "map_reduce"
+                    used = [prompt_set["extract_claims"]]
+                    path = "map_join"
+                    if reduced:
+                        used.append(prompt_set["reduce"])
+                        path = "map_reduce"
         except TimeoutError as e:
             raise DeadlineExceededError(
                 f"the summary was not ready within the {deadline:g} s request deadline"
@@ -197,9 +200,9 @@ class Pipeline:
         self, prompt: PromptTemplate, chunk: Chunk, req: schemas.SummaryRequest, usage: Usage
     ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
         max_words = req.max_summary_words or int(prompt.parameters.get("max_summary_words", 80))
-        messages = prompt.render(
-            article=fence_article(_CONTROL.sub(" ", chunk.text)),
-            title=_CONTROL.sub(" ", req.title or "(none)"),
+        messages = prompt.render_article(
+            _CONTROL.sub(" ", chunk.text),
+            _clean_title(req),
             max_words=str(max_words),
             max_claims=str(prompt.parameters.get("max_claims", 8)),
         )
@@ -218,17 +221,22 @@ class Pipeline:
         chunks: list[Chunk],
         req: schemas.SummaryRequest,
         usage: Usage,
-    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
+    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]], bool]:
+        """Notes and claims chunk by chunk, then one summary; True when a reduce call made it.
+
+        A reduce prompt with `skip_when_notes_fit` has the notes themselves, joined, as the summary
+        when together they are within the word limit: the reduce call would only restate them.
+        """
         mapper, reducer = prompt_set["extract_claims"], prompt_set["reduce"]
         gate = asyncio.Semaphore(max(1, self.settings.map_concurrency))
-        title = _CONTROL.sub(" ", req.title or "(none)")
+        title = _clean_title(req)
 
         async def one(chunk: Chunk) -> tuple[schemas.ModelChunkNotes, Usage]:
             async with gate:
                 return await self.llm.structured(
-                    mapper.render(
-                        article=fence_article(_CONTROL.sub(" ", chunk.text)),
-                        title=title,
+                    mapper.render_article(
+                        _CONTROL.sub(" ", chunk.text),
+                        title,
                         max_claims=str(mapper.parameters.get("max_claims", 6)),
                     ),
                     schemas.ModelChunkNotes,
@@ -241,19 +249,22 @@ class Pipeline:
         notes = []
         for chunk, (answer, used) in zip(chunks, results, strict=True):
             usage.add(used)
-            notes.append(f"Part {chunk.index + 1}: {answer.notes.strip()}")
+            notes.append(answer.notes.strip())
             claims.extend((c, chunk.index) for c in answer.claims)
         max_words = req.max_summary_words or int(reducer.parameters.get("max_summary_words", 120))
+        if reducer.parameters.get("skip_when_notes_fit") and (
+            sum(len(n.split()) for n in notes) <= max_words
+        ):
+            return " ".join(notes), claims, False
+        parts = "\n".join(f"Part {i + 1}: {n}" for i, n in enumerate(notes))
         reduced, used = await self.llm.structured(
-            reducer.render(
-                article=fence_article("\n".join(notes)), title=title, max_words=str(max_words)
-            ),
+            reducer.render_article(parts, title, max_words=str(max_words)),
             schemas.ModelReduced,
             max_tokens=int(reducer.parameters.get("max_tokens", 500)),
             prompt_name=reducer.name,
         )
         usage.add(used)
-        return reduced.summary, claims
+        return reduced.summary, claims, True
 
     def _ground_claims(
         self, source: Source, raw: list[tuple[schemas.ModelClaim, int]]
@@ -331,6 +342,10 @@ def _as_evidence(source: Source, found: Found) -> schemas.Evidence:
         match=found.match,
         score=found.score,
     )
+
+
+def _clean_title(req: schemas.SummaryRequest) -> str | None:
+    return _CONTROL.sub(" ", req.title) if req.title else None
 
 
 def _ms(since: float) -> float:

@@ -58,6 +58,19 @@ class PromptTemplate:
             {"role": "user", "content": fill(self.user)},
         ]
 
+    def render_article(self, text: str, title: str | None, **values: str) -> list[dict[str, str]]:
+        """render() with `text` fenced as the article.
+
+        A template that declares `title` (every released set so far) gets it as its own variable,
+        its fence delimiters defused, "(none)" when none was sent. A template that does not gets
+        a sent title as the first line inside the fence, where it is data like the article (a
+        title is client input too), and nothing at all when none was sent.
+        """
+        if "title" in self.variables:
+            title = defuse(title) if title else "(none)"
+            return self.render(article=fence_article(text), title=title, **values)
+        return self.render(article=fence_article(text, title), **values)
+
 
 def version_number(version: str) -> int:
     """'v12' -> 12."""
@@ -150,7 +163,13 @@ ARTICLE_OPEN = "<article>"
 ARTICLE_CLOSE = "</article>"
 
 
-def fence_article(text: str) -> str:
-    """Wrap article text as delimited data; defuse any delimiter the article itself contains."""
-    defused = re.sub(r"</?\s*article\s*>", lambda m: m.group(0).replace("<", "‹"), text, flags=re.I)
-    return f"{ARTICLE_OPEN}\n{defused}\n{ARTICLE_CLOSE}"
+def fence_article(text: str, title: str | None = None) -> str:
+    """Wrap article text (under its title, when given) as delimited data; defuse any delimiter
+    the article or title itself contains."""
+    body = f"{title}\n\n{text}" if title else text
+    return f"{ARTICLE_OPEN}\n{defuse(body)}\n{ARTICLE_CLOSE}"
+
+
+def defuse(text: str) -> str:
+    """Text with every <article> or </article> made inert, so it cannot open or close the fence."""
+    return re.sub(r"</?\s*article\s*>", lambda m: m.group(0).replace("<", "‹"), text, flags=re.I)

@@ -156,7 +156,11 @@ class Provenance(BaseModel):
     chunk_count: int
     chunks: list[ChunkRange]
     removed_boilerplate: list[ChunkRange] = Field(description="Spans dropped before prompting.")
-    path: str = Field(description="'single' (one call) or 'map_reduce'.")
+    path: str = Field(
+        description="'single' (one call), 'map_reduce' (a call per chunk, then one to reduce "
+        "their notes) or 'map_join' (a call per chunk; their notes fit the word limit and are "
+        "the summary)."
+    )
 
 
 class Usage(BaseModel):

@@ -190,6 +190,35 @@ def test_plain_text_body_is_accepted(client: TestClient, reference_text: str) ->
             assert reference_text[ev["start"] : ev["end"]] == ev["quote"]
 
 
+@pytest.mark.parametrize(
+    ("version", "words", "path", "prompts"),
+    [
+        ("v4", None, "map_join", ["extract_claims"]),  # the notes fit 120 words: no reduce call
+        ("v4", 20, "map_reduce", ["extract_claims", "reduce"]),  # they do not fit 20
+        ("v3", None, "map_reduce", ["extract_claims", "reduce"]),  # v3 always reduces
+    ],
+)
+def test_notes_that_fit_the_word_limit_are_the_summary_from_v4_on(
+    fake: FakeModel, version: str, words: int | None, path: str, prompts: list[str]
+) -> None:
+    paragraph = "The council of Brennick approved {n} new permits on Tuesday after a long debate.\n"
+    text = "".join(paragraph.format(n=i) for i in range(1, 220))  # two chunks
+    app = create_app(fake_settings(max_chunk_tokens=2_000), http_client=fake.http_client())
+    with TestClient(app) as client:
+        r = post(client, {"text": text, "prompt_version": version, "max_summary_words": words})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    prov = body["provenance"]
+    assert prov["chunk_count"] == 2 and prov["path"] == path
+    assert [p["name"] for p in prov["prompts"]] == prompts
+    assert body["usage"]["model_calls"] == 2 + (path == "map_reduce")
+    map_calls = [h for h in fake.history if "notes" in str(h.get("response_format", {}))]
+    assert len(map_calls) == 2
+    if path == "map_join":  # the two parts' notes (two sentences each), checked like any summary
+        assert len(body["summary"]["sentences"]) == 4
+        assert all(s["supported"] for s in body["summary"]["sentences"])
+
+
 def test_long_article_goes_map_reduce(fake: FakeModel) -> None:
     paragraph = (
         "The council of Brennick approved {n} new permits on Tuesday. "
