@@ -11,30 +11,41 @@ is the service's own work: middleware, validation, chunking, grounding, the open
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import uvicorn
 from litestar import Litestar, get, post
 
 from service.api.app import create_app
 from tests.conftest import fake_settings
-from tests.fakes import FakeModel
+from tests.fakes import completion
 from tests.test_api import REFERENCE_ANSWER
 
 
-def reference_answer(body: dict[str, Any]) -> dict[str, Any]:
-    """The fake model's answer to every call: five claims quoting the reference article."""
-    return REFERENCE_ANSWER
+def instant_upstream() -> httpx.AsyncClient:
+    """An OpenAI-compatible endpoint that answers every call at once with one prebuilt body:
+    five claims quoting the reference article. It neither parses nor keeps what it is sent, so
+    none of its own time counts as the service's."""
+    answer = json.dumps(completion(json.dumps(REFERENCE_ANSWER))).encode()
+    models = json.dumps({"object": "list", "data": [{"id": "fake-model"}]}).encode()
+    headers = {"content-type": "application/json"}
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        content = models if request.method == "GET" else answer
+        return httpx.Response(200, content=content, headers=headers)
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(handle))
 
 
 def service_app(cache_path: Path | None) -> Litestar:
-    """The real app over a fake OpenAI-compatible transport that answers at once."""
+    """The real app over the instant upstream."""
     overrides: dict[str, object] = {}
     if cache_path is not None:
         overrides = {"cache_enabled": True, "cache_path": cache_path}
-    fake = FakeModel(responder=reference_answer, history=1)  # a growing log would tax the GC
-    return create_app(fake_settings(**overrides), http_client=fake.http_client())
+    return create_app(fake_settings(**overrides), http_client=instant_upstream())
 
 
 @post("/v1/summaries", status_code=200)

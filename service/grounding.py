@@ -295,14 +295,30 @@ class Source:
             for neg, i in scored[:limit]
         ]
 
-    def context(self, found: Found) -> str:
-        """The sentences holding a piece of evidence and their neighbours, where news attributes."""
-        first, last = self._overlapping(found)
-        if first > last:
-            return self.text[found.start : found.end]
-        return " ".join(
-            self.text[s.start : s.end] for s in self.sentences[max(0, first - 1) : last + 2]
-        )
+    def context_of(self, evidence: list[Found]) -> tuple[str, str]:
+        """The contexts of every piece of evidence, joined, and the same folded.
+
+        The fold is made of the sentences' own folds (made once per article): sentences start and
+        end with a non-space, so folding them one by one and joining them with a space is folding
+        their join. A piece outside every sentence is folded as it is, and a context with space at
+        an edge is folded whole.
+        """
+        parts: list[str] = []
+        folds: list[str] = []
+        for found in evidence:
+            first, last = self._overlapping(found)
+            if first > last:
+                raw = self.text[found.start : found.end]
+                parts.append(raw)
+                folds.append(fold_text(raw))
+                continue
+            near = slice(max(0, first - 1), last + 2)
+            parts.append(" ".join(self.text[s.start : s.end] for s in self.sentences[near]))
+            folds.append(" ".join(self.sentence_folds[near]))
+        context = " ".join(parts)
+        if all(p and not p[0].isspace() and not p[-1].isspace() for p in parts):
+            return context, " ".join(folds)
+        return context, fold_text(context)
 
     def own_sentences(self, found: Found) -> str:
         first, last = self._overlapping(found)
@@ -344,8 +360,14 @@ def check_statement(
     attributed_to: str | None = None,
     *,
     check_attribution: bool = True,
+    names: list[str] | None = None,
+    folded_text: str | None = None,
 ) -> Verdict:
-    """Check one claim or summary sentence against the evidence found for it."""
+    """Check one claim or summary sentence against the evidence found for it.
+
+    `names` (entities(text)) and `folded_text` (fold_text(text)) save the work when the caller
+    has them already.
+    """
     verdict = Verdict(evidence=[e for e in evidence if not source.in_boilerplate(e.start, e.end)])
     if evidence and not verdict.evidence:
         verdict.reasons.append("its only evidence is page boilerplate, not the story")
@@ -353,20 +375,19 @@ def check_statement(
     if not verdict.evidence:
         verdict.reasons.append("no passage of the article supports it")
         return verdict
-    context = " ".join(source.context(e) for e in verdict.evidence)
+    context, folded_context = source.context_of(verdict.evidence)
     own = " ".join(source.own_sentences(e) for e in verdict.evidence)
     # figures bind within a sentence; the neighbouring sentence only helps when that fails
     figure_reasons = check_figures(text, own)
     if figure_reasons:
         figure_reasons = check_figures(text, context)
     verdict.reasons.extend(figure_reasons)
-    for name in entities(text):
+    for name in entities(text) if names is None else names:
         if not source.mentions(name):
             verdict.reasons.append(f"names {name!r}, which the article does not mention")
     if len(sentences(text, Span(0, len(text)))) > 1:
         verdict.reasons.append("it is not one atomic statement: it has several sentences")
-    words = set(content_words(fold_text(text)))
-    folded_context = fold_text(context)
+    words = set(content_words(folded_text or fold_text(text)))
     missing = sorted(w for w in words if not has_word_starting(folded_context, w.rstrip("s")))
     if words and len(missing) / len(words) > MAX_UNSUPPORTED_WORDS:
         verdict.reasons.append(

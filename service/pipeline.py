@@ -284,7 +284,10 @@ class Pipeline:
                 continue
             found = source.locate(claim.quote)
             evidence = [found] if found else source.best_sentences(claim.text, limit=1)
-            verdict = check_statement(source, claim.text, evidence, claim.attributed_to)
+            names = entities(claim.text)
+            verdict = check_statement(
+                source, claim.text, evidence, claim.attributed_to, names=names, folded_text=key
+            )
             keys.append(key)
             out.append(
                 schemas.Claim(
@@ -302,7 +305,7 @@ class Pipeline:
                         )
                         for f in figures_of(claim.text)
                     ],
-                    entities=entities(claim.text),
+                    entities=names,
                     evidence=_evidence(source, verdict),
                     supported=verdict.supported,
                     reasons=verdict.reasons,

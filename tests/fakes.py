@@ -74,13 +74,10 @@ class FakeModel:
     """Scripted answers first, then `responder` for anything unscripted."""
 
     def __init__(
-        self,
-        responder: Callable[[dict[str, Any]], dict[str, Any]] = echo_responder,
-        history: int | None = None,
+        self, responder: Callable[[dict[str, Any]], dict[str, Any]] = echo_responder
     ) -> None:
         self.queue: deque[Answer] = deque()
-        # every request body received, or only the last `history` of them (long-running benchmarks)
-        self.history: deque[dict[str, Any]] = deque(maxlen=history)
+        self.history: list[dict[str, Any]] = []
         self.responder = responder
 
     def enqueue(self, *answers: Answer) -> None:

@@ -271,8 +271,20 @@ def test_evidence_context_matches_a_scan_of_every_sentence(text: str, at: int, s
     own = (
         " ".join(text[sents[i].start : sents[i].end] for i in hits) or text[found.start : found.end]
     )
-    assert source.context(found) == context
+    assert source.context_of([found])[0] == context
     assert source.own_sentences(found) == own
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text, st.lists(st.tuples(st.integers(0, 400), st.integers(0, 60)), max_size=3))
+def test_folded_context_is_the_fold_of_the_context(text: str, spans: list[tuple[int, int]]) -> None:
+    source = Source(text, split(text))
+    n = len(text)
+    evidence = [Found(min(a, n), min(a + k, n), "exact", 100.0) for a, k in spans]
+    context, folded = source.context_of(evidence)
+    assert folded == fold_text(context)
+    # the sentences the fast path joins are trimmed by construction
+    assert all(text[s.start : s.end] == text[s.start : s.end].strip() for s in source.sentences)
 
 
 def test_chunk_budget_is_remembered_per_prompt_and_unchanged() -> None:
