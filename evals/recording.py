@@ -28,7 +28,8 @@ def call_key(body: dict[str, Any]) -> str:
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Passes chat completions through (live/record) or answers them from disk (replay)."""
+    """Passes chat completions through (live), answers them from disk (replay), or passes on and
+    saves those not recorded yet (record)."""
 
     def __init__(self, mode: Mode, folder: Path, inner: httpx.AsyncBaseTransport | None = None):
         self.mode = mode
@@ -50,7 +51,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             return await self.inner.handle_async_request(request)
         body = json.loads(await request.aread())
         path = self.path_for(body)
-        if self.mode == "replay":
+        # A call already recorded is answered from its recording when recording too: prompt sets
+        # share calls (a task's file is reused by later sets), and a second live answer could
+        # differ (llama.cpp's prefix cache) and silently change the other sets' baselines.
+        if self.mode == "replay" or (self.mode == "record" and path.exists()):
             if not path.exists():
                 raise MissingRecordingError(
                     f"no recording for this call ({path.name}); run the eval with --record"

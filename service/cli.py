@@ -144,7 +144,8 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 def _eval_options(p: argparse.ArgumentParser) -> None:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--record", action="store_true",
-                     help="call the model and save every call under evals/recordings/")  # fmt: skip
+                     help="call the model for calls not recorded yet and save them under "
+                          "evals/recordings/; recorded calls are answered from disk")  # fmt: skip
     how.add_argument("--replay", action="store_true",
                      help="answer every call from evals/recordings/; no model is called")  # fmt: skip
     p.add_argument("--cases", nargs="+", help="only these fixture cases (default all)")
