@@ -74,8 +74,8 @@ class _Choice(BaseModel):
 
 
 class _TokenCounts(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    prompt_tokens: int | None = None  # some servers send null for what they did not count
+    completion_tokens: int | None = None
 
 
 class ChatCompletion(BaseModel):
@@ -282,8 +282,8 @@ class LLM:
                 f"({raw.headers.get('content-type', 'no content type')}); check OPENAI_BASE_URL"
             ) from e
         usage.model_calls += 1
-        prompt_tokens = resp.usage.prompt_tokens if resp.usage else 0
-        completion_tokens = resp.usage.completion_tokens if resp.usage else 0
+        prompt_tokens = (resp.usage.prompt_tokens or 0) if resp.usage else 0
+        completion_tokens = (resp.usage.completion_tokens or 0) if resp.usage else 0
         usage.prompt_tokens += prompt_tokens
         usage.completion_tokens += completion_tokens
         usage.calls.append(

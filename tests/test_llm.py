@@ -68,6 +68,7 @@ def test_llama_grammar_keeps_string_minimums_openai_strict_mode_does_not() -> No
         {"choices": [{"message": {"content": "{}"}, "finish_reason": "eos"}]},  # not OpenAI's list
         {"choices": [{"message": {"content": "{}", "role": "assistant"}}], "usage": None},
         {"id": "x", "choices": [{"message": {"content": "{}"}}], "extra": {"vendor": 1}},
+        {"choices": [{"message": {"content": "{}"}}], "usage": {"prompt_tokens": None}},
     ],
 )
 def test_chat_completion_envelope_is_read_leniently_where_servers_differ(
