@@ -88,9 +88,15 @@ def fold_text(text: str) -> str:
     """Lower-case, fold quotes and dashes, collapse whitespace (positions map back by Unfold)."""
     translated = _translate(text)
     lowered = translated.lower()
-    if len(lowered) != len(translated) or "Σ" in translated:
+    if not _char_for_char(translated, lowered):
         return _fold_chars(translated)[0]
     return _collapse(lowered)
+
+
+def _char_for_char(translated: str, lowered: str) -> bool:
+    """Whether lower() mapped each character to one, regardless of its neighbours: not so for
+    "İ" (two characters) or a capital sigma (final or not, depending on what follows)."""
+    return len(lowered) == len(translated) and "Σ" not in translated
 
 
 def fold_each(text: str, spans: list[Span]) -> list[str]:
@@ -104,7 +110,7 @@ def fold_each(text: str, spans: list[Span]) -> list[str]:
         return []
     translated = _translate(text)
     lowered = translated.lower()
-    if len(lowered) != len(translated) or "Σ" in translated or _SEPARATOR in text:
+    if not _char_for_char(translated, lowered) or _SEPARATOR in text:
         return [fold_text(text[s.start : s.end]) for s in spans]
     joined = _SEPARATOR.join(lowered[s.start : s.end] for s in spans)
     parts = _SPACES.sub(" ", joined).split(_SEPARATOR)
@@ -127,7 +133,7 @@ class Unfold:
         self._full: list[int] | None = None
         self._at: list[int] = []  # first folded position after each dropped run
         self._shift: list[int] = []  # characters dropped before it, in total
-        if len(translated.lower()) != len(translated) or "Σ" in translated:
+        if not _char_for_char(translated, translated.lower()):
             self._full = _fold_chars(translated)[1]
             return
         shift = 0
