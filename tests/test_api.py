@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
@@ -261,6 +262,12 @@ def test_health_ready_and_schema(client: TestClient) -> None:  # type: ignore[ty
     schema = client.get("/schema/openapi.json").json()
     assert "/v1/summaries" in schema["paths"]
     assert "SummaryRequest" in json.dumps(schema) and "SummaryResponse" in json.dumps(schema)
+
+
+def test_startup_objects_are_kept_from_the_collector_while_the_app_runs(fake: FakeModel) -> None:
+    with TestClient(create_app(fake_settings(), http_client=fake.http_client())):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_article_over_token_limit_is_413(fake: FakeModel) -> None:
