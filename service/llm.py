@@ -271,12 +271,13 @@ class LLM:
             # types but skips `chat.completions.create`'s re-typing of every message and of the
             # JSON schema (half a millisecond a call); the answer is read by our own model.
             raw = await self.client.post("/chat/completions", cast_to=httpx.Response, body=body)
+        except openai.OpenAIError as e:
+            self._failed(prompt_name, started)
+            raise map_openai_error(e) from e
+        try:
             resp = ChatCompletion.model_validate_json(raw.content)
-        except (openai.OpenAIError, ValidationError) as e:
-            if self.metrics is not None:
-                self.metrics.model_call(prompt_name, "error", 0, 0, time.perf_counter() - started)
-            if isinstance(e, openai.OpenAIError):
-                raise map_openai_error(e) from e
+        except ValidationError as e:
+            self._failed(prompt_name, started)
             raise UpstreamProtocolError(
                 "the model endpoint answered with something that is not a chat completion "
                 f"({raw.headers.get('content-type', 'no content type')}); check OPENAI_BASE_URL"
@@ -298,6 +299,10 @@ class LLM:
             return "", None
         choice = resp.choices[0]
         return choice.message.content or "", choice.finish_reason
+
+    def _failed(self, prompt_name: str, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.model_call(prompt_name, "error", 0, 0, time.perf_counter() - started)
 
     def _observe(self, usage: Usage, outcome: str) -> None:
         """Export the call just made (the last in `usage`) with how its answer turned out."""
