@@ -17,14 +17,13 @@ import tiktoken
 from service.tokens import count_each
 
 # Lines that are page furniture, not story: "| Also Read: ... |", "Read more", share prompts.
-_FURNITURE = r"""(
+FURNITURE = r"""(
         \|?\s*(also\s+read|read\s+more|read\s+also|related|recommended|must\s+read|see\s+also)\b.*
       | (share|subscribe|follow\s+us|sign\s+up|click\s+here|advertisement|sponsored)\b.{0,80}
       | \|.*\|
     )"""
-_BOILERPLATE = re.compile(rf"^\s*{_FURNITURE}\s*$", re.IGNORECASE | re.VERBOSE)
-# The same test on a line already stripped of its surrounding whitespace (with fullmatch).
-_FURNITURE_BODY = re.compile(_FURNITURE, re.IGNORECASE | re.VERBOSE)
+# Tried with fullmatch on a line already stripped of its surrounding whitespace.
+_FURNITURE_BODY = re.compile(FURNITURE, re.IGNORECASE | re.VERBOSE)
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+|$)""")
 _ABBREVIATIONS = frozenset(
@@ -126,30 +125,6 @@ class Chunk:
     text: str  # what the model reads: the kept sentences of text[start:end]
 
 
-def boilerplate_spans(text: str) -> list[Span]:
-    """Lines of page furniture, as spans of the original text."""
-    spans = []
-    for m in re.finditer(r"[^\n]+", text):
-        if _BOILERPLATE.match(m.group(0)):
-            spans.append(Span(m.start(), m.end()))
-    return spans
-
-
-def paragraphs(text: str, removed: list[Span]) -> list[Span]:
-    """Non-empty lines of text that are not boilerplate, with offsets trimmed of whitespace."""
-    dropped = {(s.start, s.end) for s in removed}
-    out = []
-    for m in re.finditer(r"[^\n]+", text):
-        if (m.start(), m.end()) in dropped:
-            continue
-        line = m.group(0)
-        lead = len(line) - len(line.lstrip())
-        body = line.strip()
-        if body:
-            out.append(Span(m.start() + lead, m.start() + lead + len(body)))
-    return out
-
-
 def sentences(text: str, para: Span) -> list[Span]:
     """Sentence spans inside one paragraph."""
     out = []
@@ -197,8 +172,9 @@ def _is_abbreviation(text: str, end: int) -> bool:
 
 
 def split(text: str) -> Layout:
-    """Boilerplate lines and sentences of text: the same as `boilerplate_spans`, `paragraphs` and
-    `sentences`, in a few regex passes over the whole text rather than Python work per character.
+    """Boilerplate lines and sentences of text: what a line-by-line reading with `sentences` per
+    paragraph finds (the reference in tests/test_perf_equivalence.py), in a few regex passes over
+    the whole text rather than Python work per line and character.
     """
     bodies = [m.span(1) for m in _LINE_BODY.finditer(text)]
     furniture = [(s, e) for s, e in bodies if _FURNITURE_BODY.fullmatch(text, s, e)]

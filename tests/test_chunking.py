@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from service.chunking import boilerplate_spans, chunk_text
+from service.chunking import chunk_text, split
 from service.tokens import FALLBACK_ENCODING, load_encoding
 
 ENC = load_encoding("smollm2-135m-instruct")
@@ -85,7 +85,7 @@ def test_giant_sentence_is_split_at_token_boundaries() -> None:
 )
 def test_boilerplate_lines(line: str, dropped: bool) -> None:
     text = f"First line of the story.\n{line}\nLast line."
-    spans = boilerplate_spans(text)
+    spans = split(text).boilerplate
     assert bool(spans) is dropped
     chunks, _ = chunk_text(text, ENC, 200, 0)
     assert (line in chunks[0].text) is not dropped

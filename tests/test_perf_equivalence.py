@@ -16,11 +16,10 @@ from rapidfuzz import fuzz
 
 from service.chunking import (
     _LOWERS_TO_ASCII,
+    FURNITURE,
     Chunk,
     Span,
-    boilerplate_spans,
     chunk_text,
-    paragraphs,
     sentences,
     split,
 )
@@ -53,6 +52,32 @@ any_text = st.one_of(texts, st.text(max_size=80))
 
 
 # --- the reference chunker: chunk_text as it was before the whole-text splitter ---------------
+
+_BOILERPLATE = re.compile(rf"^\s*{FURNITURE}\s*$", re.IGNORECASE | re.VERBOSE)
+
+
+def boilerplate_spans(text: str) -> list[Span]:
+    """Lines of page furniture, as spans of the original text."""
+    spans = []
+    for m in re.finditer(r"[^\n]+", text):
+        if _BOILERPLATE.match(m.group(0)):
+            spans.append(Span(m.start(), m.end()))
+    return spans
+
+
+def paragraphs(text: str, removed: list[Span]) -> list[Span]:
+    """Non-empty lines of text that are not boilerplate, with offsets trimmed of whitespace."""
+    dropped = {(s.start, s.end) for s in removed}
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        if (m.start(), m.end()) in dropped:
+            continue
+        line = m.group(0)
+        lead = len(line) - len(line.lstrip())
+        body = line.strip()
+        if body:
+            out.append(Span(m.start() + lead, m.start() + lead + len(body)))
+    return out
 
 
 def _reference_split_giant(text: str, span: Span, budget: int) -> list[Span]:
