@@ -251,13 +251,8 @@ def extract_figures(text: str) -> list[Figure]:
     return sorted(figures, key=lambda f: f.start)
 
 
-def figures_of(text: str) -> tuple[Figure, ...]:
-    """extract_figures(text), memoized."""
-    return _cached_figures(text)
-
-
 @lru_cache(maxsize=256)
-def _cached_figures(text: str) -> tuple[Figure, ...]:
+def figures_of(text: str) -> tuple[Figure, ...]:
     """extract_figures, memoized: one article is checked against many claims, and a claim's own
     figures are read by the pipeline and again by check_figures."""
     return tuple(extract_figures(text))
@@ -334,9 +329,9 @@ def check_figures(claim: str, evidence: str) -> list[str]:
     counting the same noun when both sides name one. Dropping the evidence's qualifier is
     tolerated; changing it ("more than 600" for "about 600") is not, see QUALIFIER_OK.
     """
-    found = _cached_figures(evidence)
+    found = figures_of(evidence)
     reasons = []
-    for figure in _cached_figures(claim):
+    for figure in figures_of(claim):
         is_date = figure.kind in {"date", "year"}
         reason = _check_date(figure, found) if is_date else _check_number(figure, found)
         if reason:
