@@ -36,7 +36,7 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 
 
 class _Live(Collector):
-    """Cache hits/misses and admission state, read at scrape time."""
+    """Cache hits, misses and failures and admission state, read at scrape time."""
 
     def __init__(self) -> None:
         self.cache: ResponseCache | None = None
@@ -50,6 +50,13 @@ class _Live(Collector):
             lookups.add_metric(["hit"], self.cache.hits)
             lookups.add_metric(["miss"], self.cache.misses)
         yield lookups
+        failures = CounterMetricFamily(
+            "summarizer_cache_failures",
+            "Cache look-ups and stores that failed (file locked, disk full); the request went on.",
+        )
+        if self.cache is not None:
+            failures.add_metric([], self.cache.failures)
+        yield failures
         requests = GaugeMetricFamily(
             "summarizer_admission_requests", "Summaries at the model or waiting.", labels=["state"]
         )

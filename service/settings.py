@@ -77,6 +77,14 @@ class Settings(BaseSettings):
         default=Path.home() / ".cache" / "summarizer" / "responses.sqlite3",
         description="The response cache file; survives restarts.",
     )
+    cache_max_entries: int = Field(
+        default=10_000,
+        ge=1,
+        description=(
+            "Answers the cache keeps; when full it drops the least recently used tenth "
+            "(about 5 KB an answer)."
+        ),
+    )
     api_keys: list[str] = Field(
         default_factory=list,
         description="Accepted API keys, plain or 'sha256:<hex>'; empty means no key is needed.",

@@ -8,7 +8,12 @@ claim what the tests do not check.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -39,6 +44,7 @@ class Fault:
     in_order: bool = False  # send the burst one after another instead of all at once
     statuses: tuple[int, ...] = ()  # every status of a burst, in any order
     expect: str = ""  # a note on the answer, for the document
+    cache: str = ""  # "damaged": the cache file is not a database; "locked": held by another writer
 
 
 def text(body: str, ctype: str = "text/plain") -> dict[str, Any]:
@@ -133,6 +139,13 @@ UPSTREAM = [
           answers=(Slow(0.3, GOOD),) * 6, burst=6, statuses=(200, 200, 503, 503, 503, 503),
           headers=("retry-after",),
           settings={"max_running_requests": 1, "max_queued_requests": 1}),
+    Fault("cache-damaged", "the response cache file is not a database", 200, None,
+          answers=(GOOD,), cache="damaged",
+          expect="answered; the service started without its cache and logged a warning"),
+    Fault("cache-locked", "another process holds the cache file's write lock", 200, None,
+          answers=(GOOD,), cache="locked",
+          expect="answered after a 50 ms wait for the lock; the answer is not stored "
+          "(summarizer_cache_failures_total)"),
 ]  # fmt: skip
 
 FAULTS = INPUT + UPSTREAM
@@ -147,11 +160,33 @@ class Outcome:
     model_calls: int
 
 
+@contextlib.contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Hold the SQLite file's write lock from another connection, as another process would."""
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
 def run(fault: Fault) -> Outcome:
     """Send the case to a fresh app over a fake model; a burst is sent concurrently."""
+    with tempfile.TemporaryDirectory(prefix="fault-") as folder:
+        return _run(fault, Path(folder) / "cache.sqlite3")
+
+
+def _run(fault: Fault, cache_path: Path) -> Outcome:
     fake = FakeModel()
     fake.enqueue(*fault.answers)
-    app = create_app(fake_settings(**fault.settings), http_client=fake.http_client())
+    settings = dict(fault.settings)
+    if fault.cache:
+        settings |= {"cache_enabled": True, "cache_path": cache_path}
+    if fault.cache == "damaged":
+        cache_path.write_bytes(b"not a database " * 100)
+    app = create_app(fake_settings(**settings), http_client=fake.http_client())
 
     async def send_all() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -161,7 +196,8 @@ def run(fault: Fault) -> Outcome:
             sends = (c.post("/v1/summaries", **fault.request) for _ in range(fault.burst))
             return list(await asyncio.gather(*sends))
 
-    with TestClient(app):  # runs the lifespan
+    locked = write_lock(cache_path) if fault.cache == "locked" else contextlib.nullcontext()
+    with TestClient(app), locked:  # the lifespan opens the cache, then the lock is taken
         responses = asyncio.run(send_all())
     wanted = [r for r in responses if r.status_code == fault.status] or responses
     return Outcome(wanted[-1], [r.status_code for r in responses], len(fake.history))

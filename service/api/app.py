@@ -29,7 +29,7 @@ from service import __version__, schemas
 from service.admission import Admission
 from service.api.middleware import REDUCED_FROM_HTML, request_id_middleware, text_body_middleware
 from service.api.page import index
-from service.cache import ResponseCache
+from service.cache import open_cache
 from service.embedded import model_endpoint
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
@@ -77,7 +77,11 @@ def build_pipeline(
         prompts=prompts or PromptLibrary(settings.prompts_dir),
         encoding=load_encoding(settings.model, settings.encoding),
         backend="embedded" if settings.embedded else "remote",
-        cache=ResponseCache(settings.cache_path) if settings.cache_enabled else None,
+        cache=(
+            open_cache(settings.cache_path, settings.cache_max_entries)
+            if settings.cache_enabled
+            else None
+        ),
     )
 
 
