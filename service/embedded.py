@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 
 BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PR_SET_PDEATHSIG = 1
+# The watcher looks at the server this often; a server that ran this long before exiting is
+# started again at once, one that keeps exiting sooner waits 2, 4, ... up to MAX_BACKOFF_S.
+WATCH_INTERVAL_S = 1.0
+STEADY_AFTER_S = 60.0
+MAX_BACKOFF_S = 60.0
 
 
 class EmbeddedModelError(RuntimeError):
@@ -81,15 +87,37 @@ class EmbeddedServer:
         self.port = port or free_port()
         self.threads = threads or max(1, os.cpu_count() or 2)
         self.process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._started_at = 0.0
         # a file, not a pipe: a pipe nobody drains would block the server once it fills
-        self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+        self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def start(self, timeout: float = 180.0) -> str:
-        """Start the server and wait until it answers; returns its base URL."""
+        """Start the server and wait until it answers; returns its base URL.
+
+        From then on a watcher thread starts it again, on the same port, whenever it exits on
+        its own (a crash, the OOM killer): calls in flight meanwhile fail as an unreachable
+        endpoint (503) and the `openai` client's retries usually land on the new server.
+        """
+        self._stopping.clear()
+        if self.log_file.closed:  # stopped before: this is a new run
+            self.log_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        self._launch(timeout)
+        if self._watcher is None or not self._watcher.is_alive():
+            self._watcher = threading.Thread(
+                target=self._watch, args=(timeout,), name="embedded-model-watcher", daemon=True
+            )
+            self._watcher.start()
+        return self.base_url
+
+    def _launch(self, timeout: float) -> None:
+        """Start one server process and wait until it answers."""
         if importlib.util.find_spec("llama_cpp") is None:
             raise EmbeddedModelError("llama-cpp-python is not installed: run `make install`")
         cmd = [
@@ -100,29 +128,63 @@ class EmbeddedServer:
             "--port", str(self.port),
             "--n_ctx", str(self.n_ctx),
             "--verbose", "False",
+            "--n_threads", str(self.threads),
         ]  # fmt: skip
-        cmd += ["--n_threads", str(self.threads)]
-        log.info("starting embedded model %s on port %d", self.model_path.name, self.port)
-        self.process = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log_file,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
+        with self._lock:  # stop() either sees this process or keeps it from being started
+            if self._stopping.is_set():
+                raise EmbeddedModelError("the embedded model server is being stopped")
+            log.info("starting embedded model %s on port %d", self.model_path.name, self.port)
+            self.log_file.seek(0)
+            self.log_file.truncate()
+            proc = self.process = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log_file,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+            self._started_at = time.monotonic()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log_file.seek(0)
-                err = self.log_file.read().decode(errors="replace")[-2000:]
+            if proc.poll() is not None:
                 raise EmbeddedModelError(
-                    f"the embedded model server exited with code {self.process.returncode}: {err}"
+                    f"the embedded model server exited with code {proc.returncode}: "
+                    f"{self._log_tail()}"
                 )
             if self.answers():
-                return self.base_url
-            time.sleep(0.25)
-        self.stop()
+                return
+            if self._stopping.wait(0.25):
+                raise EmbeddedModelError("the embedded model server was stopped while starting")
+        _end(proc, grace=0)
         raise EmbeddedModelError(f"the embedded model server did not answer within {timeout:.0f}s")
+
+    def _watch(self, timeout: float) -> None:
+        """Start the server again when it exits on its own; back off when it keeps failing."""
+        failures = 0
+        while not self._stopping.wait(WATCH_INTERVAL_S):
+            proc = self.process
+            if proc is None or proc.poll() is None:
+                continue
+            ran = time.monotonic() - self._started_at
+            failures = 1 if ran > STEADY_AFTER_S else failures + 1
+            delay = 0.0 if failures == 1 else min(MAX_BACKOFF_S, 2.0 ** (failures - 1))
+            log.error(
+                "the embedded model server exited with code %s after %.0f s; starting it again "
+                "in %.0f s: %s",
+                proc.returncode, ran, delay, self._log_tail(),
+            )  # fmt: skip
+            if self._stopping.wait(delay):
+                return
+            try:
+                self._launch(timeout)
+            except EmbeddedModelError as e:
+                log.error("the embedded model server did not start again: %s", e)
+            else:
+                log.warning("the embedded model server answers again")
+
+    def _log_tail(self) -> str:
+        self.log_file.seek(0)
+        return self.log_file.read().decode(errors="replace")[-2000:].strip() or "(no output)"
 
     def answers(self) -> bool:
         try:
@@ -132,17 +194,27 @@ class EmbeddedServer:
             return False
 
     def stop(self, grace: float = 10.0) -> None:
-        """Stop the server: SIGTERM, then SIGKILL after `grace` seconds."""
-        proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.info("embedded model stopped")
+        """Stop the server and its watcher: SIGTERM, then SIGKILL after `grace` seconds."""
+        self._stopping.set()
+        with self._lock:
+            proc, self.process = self.process, None
+        watcher = self._watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join()
+        if proc is not None and proc.poll() is None:
+            _end(proc, grace)
+            log.info("embedded model stopped")
+        self.log_file.close()
+
+
+def _end(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL after `grace` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextlib.contextmanager

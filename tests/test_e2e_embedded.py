@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.embedded import free_port
+from service.embedded import WATCH_INTERVAL_S, EmbeddedServer, bundled_model_path, free_port
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,3 +140,32 @@ def test_prompt_injection_does_not_take_over(service_url: str) -> None:
     for item in body["claims"] + body["summary"]["sentences"]:
         if injected.search(item["text"].lower()):
             assert not item["supported"], item
+
+
+def test_the_embedded_server_is_started_again_when_it_dies(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A crash (here SIGKILL, as the OOM killer sends) is followed by a new server on the same
+    port; once stopped, it stays stopped."""
+    server = EmbeddedServer(bundled_model_path(), alias="smollm2", n_ctx=512, threads=1)
+    server.start()
+    try:
+        assert server.process is not None
+        first = server.process.pid
+        with caplog.at_level(logging.WARNING, logger="service.embedded"):
+            os.kill(first, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                current = server.process
+                restarted = current is not None and current.pid != first
+                if restarted and "answers again" in caplog.text and server.answers():
+                    break
+                time.sleep(0.25)
+            else:
+                pytest.fail("the embedded server was not started again within 60 s")
+        assert f"exited with code {-signal.SIGKILL}" in caplog.text
+    finally:
+        server.stop()
+    assert server.process is None and not server.answers()
+    time.sleep(2 * WATCH_INTERVAL_S)  # the watcher is gone: nothing starts it again
+    assert server.process is None and not server.answers()
