@@ -16,10 +16,12 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # How long a statement waits for another process's write lock. The cache is used on the event
 # loop, so this bounds how long a request can stall on it (SQLite's own default is 5 s).
@@ -73,8 +75,15 @@ class ResponseCache:
         self.misses = 0
         self.failures = 0
 
-    def get(self, key: str) -> str | None:
-        """The stored answer, or None when there is none or the file cannot be read now."""
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, load: Callable[[str], T]) -> T | None: ...
+
+    def get(self, key: str, load: Callable[[str], Any] | None = None) -> Any:
+        """The stored answer (read by `load`), or None when there is none, the file cannot be read
+        now, or `load` refuses it (ValueError: an answer stored by a version that answered in
+        another shape); a refused answer is replaced by the next store."""
         try:
             with self._lock:
                 row = self._db.execute(
@@ -86,13 +95,20 @@ class ResponseCache:
         if row is None:
             self.misses += 1
             return None
+        body = str(row[0])
+        try:
+            answer = body if load is None else load(body)
+        except ValueError as e:
+            self.failures += 1
+            log.warning("cache entry unreadable, answering anew: %s", str(e).splitlines()[0])
+            return None
         self.hits += 1
         try:  # recency only decides what a full cache drops first: not worth failing a hit
             with self._lock:
                 self._db.execute("UPDATE responses SET used = ? WHERE key = ?", (time.time(), key))
         except sqlite3.Error as e:
             log.debug("cache: could not mark an entry used: %s", e)
-        return str(row[0])
+        return answer
 
     def put(self, key: str, body: str) -> None:
         """Store an answer; when the file cannot be written now, skip it."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import schemas
+from service import __version__, schemas
 from service.cache import ResponseCache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
@@ -91,6 +91,7 @@ class Pipeline:
         key = None  # the request is hashed only when there is a cache to look in
         if self.cache is not None:
             key = cache_key(
+                service=__version__,  # a new release may check or answer differently
                 text=text,
                 title=req.title,
                 max_summary_words=req.max_summary_words,
@@ -102,8 +103,8 @@ class Pipeline:
                 budget=budget,
                 overlap=self.settings.chunk_overlap_tokens,
             )
-            if (hit := self.cache.get(key)) is not None:
-                cached = schemas.SummaryResponse.model_validate_json(hit)
+            load = schemas.SummaryResponse.model_validate_json
+            if (cached := self.cache.get(key, load)) is not None:
                 return cached.model_copy(
                     update={
                         "request_id": request_id,

@@ -92,3 +92,38 @@ def test_a_locked_file_skips_the_store_quickly_and_the_request_goes_on(
     assert "summarizer_cache_failures_total 1.0" in metrics
     # the wait for the lock is bounded (SQLite's default is 5 s, on the event loop)
     assert float(locked.json()["timings_ms"]["total"]) < 2000
+
+
+def test_an_answer_stored_in_another_shape_is_answered_anew(
+    fake: FakeModel, tmp_path: Path
+) -> None:
+    """An entry an older version stored in a shape this one does not answer with is a miss (and
+    is replaced), not a 500."""
+    path = tmp_path / "c.sqlite3"
+    app = create_app(
+        fake_settings(cache_enabled=True, cache_path=path), http_client=fake.http_client()
+    )
+    with TestClient(app) as client:
+        assert client.post("/v1/summaries", json=ARTICLE).json()["cached"] is False
+        db = sqlite3.connect(path)
+        db.execute("""UPDATE responses SET body = '{"summary": "old shape"}'""")
+        db.commit()
+        db.close()
+        again = client.post("/v1/summaries", json=ARTICLE)
+        assert again.status_code == 200 and again.json()["cached"] is False
+        assert client.post("/v1/summaries", json=ARTICLE).json()["cached"] is True
+        metrics = client.get("/metrics").text
+    assert len(fake.history) == 2
+    assert "summarizer_cache_failures_total 1.0" in metrics
+
+
+def test_the_service_version_is_part_of_the_key(
+    fake: FakeModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = fake_settings(cache_enabled=True, cache_path=tmp_path / "c.sqlite3")
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        assert client.post("/v1/summaries", json=ARTICLE).json()["cached"] is False
+    monkeypatch.setattr("service.pipeline.__version__", "99.0.0")
+    with TestClient(create_app(settings, http_client=fake.http_client())) as client:
+        assert client.post("/v1/summaries", json=ARTICLE).json()["cached"] is False
+    assert len(fake.history) == 2
