@@ -61,15 +61,15 @@ class PromptTemplate:
     def render_article(self, text: str, title: str | None, **values: str) -> list[dict[str, str]]:
         """render() with `text` fenced as the article.
 
-        A template that declares `title` (every released set so far) gets it as its own variable,
-        its fence delimiters defused, "(none)" when none was sent. A template that does not gets
-        a sent title as the first line inside the fence, where it is data like the article (a
-        title is client input too), and nothing at all when none was sent.
+        A sent title is client input like the article, so it is data too: it goes inside the
+        fence as the article's first line, its fence delimiters defused. A template that declares
+        `title` (every released set so far) has that variable filled with `TITLE_INSIDE`, pointing
+        there, or "(none)" when no title was sent, so untitled articles render as they always did.
         """
+        article = fence_article(text, title)
         if "title" in self.variables:
-            title = defuse(title) if title else "(none)"
-            return self.render(article=fence_article(text), title=title, **values)
-        return self.render(article=fence_article(text, title), **values)
+            return self.render(article=article, title=TITLE_INSIDE if title else "(none)", **values)
+        return self.render(article=article, **values)
 
 
 def version_number(version: str) -> int:
@@ -159,6 +159,8 @@ class PromptLibrary:
         return chosen
 
 
+# What a template's `{{ title }}` says when a title was sent: the title itself is in the fence.
+TITLE_INSIDE = "(the article's first line)"
 ARTICLE_OPEN = "<article>"
 ARTICLE_CLOSE = "</article>"
 
