@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from service.settings import Settings
@@ -80,8 +80,11 @@ class EmbeddedServer:
         n_ctx: int = 4096,
         port: int = 0,
         threads: int | None = None,
+        on_exit: Callable[[int], None] | None = None,
     ) -> None:
+        """`on_exit(code)` is called from the watcher each time the server exits on its own."""
         self.model_path = model_path
+        self.on_exit = on_exit
         self.alias = alias
         self.n_ctx = n_ctx
         self.port = port or free_port()
@@ -165,6 +168,8 @@ class EmbeddedServer:
             proc = self.process
             if proc is None or proc.poll() is None:
                 continue
+            if self.on_exit is not None:
+                self.on_exit(proc.returncode)
             ran = time.monotonic() - self._started_at
             failures = 1 if ran > STEADY_AFTER_S else failures + 1
             delay = 0.0 if failures == 1 else min(MAX_BACKOFF_S, 2.0 ** (failures - 1))
@@ -218,8 +223,11 @@ def _end(proc: subprocess.Popen[bytes], grace: float) -> None:
 
 
 @contextlib.contextmanager
-def model_endpoint(settings: Settings) -> Iterator[str]:
-    """The model's base URL: the configured endpoint, or the embedded server while it runs."""
+def model_endpoint(
+    settings: Settings, on_exit: Callable[[int], None] | None = None
+) -> Iterator[str]:
+    """The model's base URL: the configured endpoint, or the embedded server while it runs
+    (`on_exit` as for EmbeddedServer)."""
     if settings.openai_base_url is not None:
         yield settings.openai_base_url
         return
@@ -229,6 +237,7 @@ def model_endpoint(settings: Settings) -> Iterator[str]:
         n_ctx=settings.embedded_n_ctx,
         port=settings.embedded_port,
         threads=settings.embedded_threads,
+        on_exit=on_exit,
     )
     server.start()
     try:

@@ -121,6 +121,13 @@ class Metrics:
             ["verdict"],
             registry=self.registry,
         )
+        self.embedded_exits = Counter(
+            "summarizer_embedded_model_exits",
+            "Times the embedded model server exited on its own (by exit code; negative: the "
+            "signal) and was started again.",
+            ["code"],
+            registry=self.registry,
+        )
         self._live = _Live()
         self.registry.register(self._live)
 
@@ -136,6 +143,9 @@ class Metrics:
         self.model_tokens.labels(prompt, "prompt").inc(prompt_tokens)
         self.model_tokens.labels(prompt, "completion").inc(completion_tokens)
         self.model_seconds.labels(prompt).observe(seconds)
+
+    def embedded_exit(self, code: int) -> None:
+        self.embedded_exits.labels(str(code)).inc()
 
     def error(self, kind: str, status: int) -> None:
         self.errors.labels(kind, str(status)).inc()

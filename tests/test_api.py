@@ -15,6 +15,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.api.app import create_app
+from service.metrics import Metrics
 from service.prompts import PromptLibrary
 from tests.conftest import fake_settings
 from tests.fakes import FakeModel, completion
@@ -540,3 +541,15 @@ def test_metrics_count_calls_tokens_cache_and_errors(fake: FakeModel, tmp_path: 
         method="POST", route="/v1/summaries", status="200",
     ) == 2  # fmt: skip
     assert get("summarizer_model_call_duration_seconds_count", prompt="summarize") == 2
+
+
+def test_embedded_model_exits_are_counted_by_code() -> None:
+    """The lifespan hands Metrics.embedded_exit to the embedded server's watcher (the watcher
+    itself is tried on the real server in tests/test_e2e_embedded.py)."""
+    metrics = Metrics()
+    metrics.embedded_exit(-9)
+    metrics.embedded_exit(-9)
+    metrics.embedded_exit(1)
+    text = metrics.render().decode()
+    assert 'summarizer_embedded_model_exits_total{code="-9"} 2.0' in text
+    assert 'summarizer_embedded_model_exits_total{code="1"} 1.0' in text

@@ -147,7 +147,10 @@ def test_the_embedded_server_is_started_again_when_it_dies(
 ) -> None:
     """A crash (here SIGKILL, as the OOM killer sends) is followed by a new server on the same
     port; once stopped, it stays stopped."""
-    server = EmbeddedServer(bundled_model_path(), alias="smollm2", n_ctx=512, threads=1)
+    exits: list[int] = []
+    server = EmbeddedServer(
+        bundled_model_path(), alias="smollm2", n_ctx=512, threads=1, on_exit=exits.append
+    )
     server.start()
     try:
         assert server.process is not None
@@ -164,6 +167,7 @@ def test_the_embedded_server_is_started_again_when_it_dies(
             else:
                 pytest.fail("the embedded server was not started again within 60 s")
         assert f"exited with code {-signal.SIGKILL}" in caplog.text
+        assert exits == [-signal.SIGKILL]  # the service counts it in /metrics
     finally:
         server.stop()
     assert server.process is None and not server.answers()

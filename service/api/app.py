@@ -313,7 +313,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        with model_endpoint(settings) as base_url:
+        with model_endpoint(settings, on_exit=metrics.embedded_exit) as base_url:
             client = open_client(settings, base_url, http_client)
             admission = Admission(settings.max_running_requests, settings.max_queued_requests)
             pipeline = build_pipeline(settings, client, prompts, metrics)
