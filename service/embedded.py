@@ -183,7 +183,8 @@ class EmbeddedServer:
             try:
                 self._launch(timeout)
             except EmbeddedModelError as e:
-                log.error("the embedded model server did not start again: %s", e)
+                if not self._stopping.is_set():  # else stop() ended the start on purpose
+                    log.error("the embedded model server did not start again: %s", e)
             else:
                 log.warning("the embedded model server answers again")
 
