@@ -62,13 +62,16 @@ class PromptTemplate:
         """render() with `text` fenced as the article.
 
         A sent title is client input like the article, so it is data too: it goes inside the
-        fence as the article's first line, its fence delimiters defused. A template that declares
-        `title` (every released set so far) has that variable filled with `TITLE_INSIDE`, pointing
-        there, or "(none)" when no title was sent, so untitled articles render as they always did.
+        fence as the article's first line, its fence delimiters defused, exactly as a headline
+        that opens the text would. A template that declares `title` (every released set so far)
+        gets "(none)" there, titled or not: a titled article renders as the same article with its
+        headline as first line would, which is the shape the evals score. (Pointing the title line
+        at the fence instead, "(the article's first line)", made SmolLM2 answer "The article's
+        first line is:" and nothing else on two of three titled articles.)
         """
         article = fence_article(text, title)
         if "title" in self.variables:
-            return self.render(article=article, title=TITLE_INSIDE if title else "(none)", **values)
+            return self.render(article=article, title="(none)", **values)
         return self.render(article=article, **values)
 
 
@@ -159,8 +162,6 @@ class PromptLibrary:
         return chosen
 
 
-# What a template's `{{ title }}` says when a title was sent: the title itself is in the fence.
-TITLE_INSIDE = "(the article's first line)"
 ARTICLE_OPEN = "<article>"
 ARTICLE_CLOSE = "</article>"
 

@@ -103,6 +103,16 @@ def test_reference_article_through_the_real_model(service_url: str, reference_te
             assert not item["supported"]
 
 
+def test_a_titled_article_is_summarized_not_echoed(service_url: str, reference_text: str) -> None:
+    """The title goes inside the fence; how the prompt's title line refers to it once made SmolLM2
+    answer "The article's first line is:" and nothing else."""
+    body = {"text": reference_text, "title": "Kim pledges support for Russia"}
+    r = httpx.post(f"{service_url}/v1/summaries", json=body, timeout=600)
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]["text"]
+    assert len(summary.split()) >= 10 and "first line" not in summary.lower(), summary
+
+
 def test_ready_and_prompts(service_url: str) -> None:
     assert httpx.get(f"{service_url}/ready", timeout=10).json()["status"] == "ready"
     assert httpx.get(f"{service_url}/v1/prompts", timeout=10).status_code == 200
