@@ -30,7 +30,7 @@ from service import schemas
 from service.chunking import chunk_text
 from service.embedded import bundled_model_path, free_port
 from service.llm import response_format
-from service.pipeline import _CONTROL
+from service.pipeline import single_messages
 from service.prompts import PromptLibrary
 from service.settings import Settings
 from service.tokens import load_encoding
@@ -46,20 +46,16 @@ def embedded_settings() -> Settings:
 
 
 def service_call(settings: Settings, text: str) -> dict[str, Any]:
-    """The arguments of the service's one model call for `text`, as `Pipeline._single` makes them."""
+    """The arguments of the service's one model call for `text` (messages by `single_messages`)."""
     prompt = PromptLibrary(settings.prompts_dir).prompt_set(None)["summarize"]
     enc = load_encoding(settings.model, settings.encoding)
     chunks, _ = chunk_text(text, enc, service_budget(settings), settings.chunk_overlap_tokens)
     if len(chunks) != 1:
         raise RuntimeError(f"the article makes {len(chunks)} chunks; the benchmark needs one")
-    messages = prompt.render_article(
-        _CONTROL.sub(" ", chunks[0].text),
-        TITLE,
-        max_words=str(int(prompt.parameters.get("max_summary_words", 80))),
-        max_claims=str(prompt.parameters.get("max_claims", 8)),
-    )
     return {
-        "messages": messages,
+        "messages": single_messages(
+            prompt, chunks[0].text, schemas.SummaryRequest(text=text, title=TITLE)
+        ),
         "max_tokens": int(prompt.parameters.get("max_tokens", 700)),
         "temperature": settings.temperature,
         "seed": settings.seed,

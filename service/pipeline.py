@@ -200,15 +200,8 @@ class Pipeline:
     async def _single(
         self, prompt: PromptTemplate, chunk: Chunk, req: schemas.SummaryRequest, usage: Usage
     ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
-        max_words = req.max_summary_words or int(prompt.parameters.get("max_summary_words", 80))
-        messages = prompt.render_article(
-            _CONTROL.sub(" ", chunk.text),
-            _clean_title(req),
-            max_words=str(max_words),
-            max_claims=str(prompt.parameters.get("max_claims", 8)),
-        )
         answer, used = await self.llm.structured(
-            messages,
+            single_messages(prompt, chunk.text, req),
             schemas.ModelSummary,
             max_tokens=int(prompt.parameters.get("max_tokens", 700)),
             prompt_name=prompt.name,
@@ -345,6 +338,19 @@ def _as_evidence(source: Source, found: Found) -> schemas.Evidence:
         end=found.end,
         match=found.match,
         score=found.score,
+    )
+
+
+def single_messages(
+    prompt: PromptTemplate, text: str, req: schemas.SummaryRequest
+) -> list[dict[str, str]]:
+    """The messages of the one summarize call for a chunk's `text`."""
+    max_words = req.max_summary_words or int(prompt.parameters.get("max_summary_words", 80))
+    return prompt.render_article(
+        _CONTROL.sub(" ", text),
+        _clean_title(req),
+        max_words=str(max_words),
+        max_claims=str(prompt.parameters.get("max_claims", 8)),
     )
 
 
