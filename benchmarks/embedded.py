@@ -4,7 +4,7 @@ Service: `python -m service.cli serve` with no OPENAI_* in its environment (so `
 the embedded llama.cpp server), timed from launch until GET /ready answers 200 (cold start); then
 one POST of the reference article, then SIGTERM. Raw: `llama_cpp.Llama(bundled_model_path(),
 n_ctx=4096)` in this process, `create_chat_completion` on the very messages the service sends
-(rendered as `Pipeline._single` renders them) with the same max_tokens, temperature, seed and
+(rendered by `pipeline.single_messages`, as the service does) with the same max_tokens, temperature, seed and
 `response_format` (the JSON-schema grammar), and the sampling defaults the llama.cpp server fills
 in for what the service leaves unset (repeat_penalty 1.1, where `Llama` defaults to 1.0), so both
 sides decode the same tokens; the table checks that the token counts agree.
