@@ -3,12 +3,14 @@
 
 VENV := .venv
 PY := $(VENV)/bin/python
+# The embedded model to install and serve (a key of `summarizer models list`); empty = default.
+MODEL ?=
 
 install:
-	@bash scripts/install.sh
+	@MODEL=$(MODEL) bash scripts/install.sh
 
 serve: install
-	$(VENV)/bin/summarizer serve --host 127.0.0.1 --port 8000
+	$(VENV)/bin/summarizer $(if $(MODEL),--embedded-model $(MODEL)) serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,22 +1,29 @@
-"""The embedded model: completion tokens/s through the service vs llama-cpp-python called directly.
+"""The embedded models: prompt and generation tokens/s through the service vs llama-cpp-python
+called directly, for every installed catalog model; and the default model's end-to-end latency.
 
-Service: `python -m service.cli serve` with no OPENAI_* in its environment (so `Settings()` starts
-the embedded llama.cpp server), timed from launch until GET /ready answers 200 (cold start); then
-one POST of the reference article, then SIGTERM. Raw: `llama_cpp.Llama(bundled_model_path(),
-n_ctx=4096)` in this process, `create_chat_completion` on the very messages the service sends
-(rendered by `pipeline.single_messages`, as the service does) with the same max_tokens, temperature, seed and
-`response_format` (the JSON-schema grammar), and the sampling defaults the llama.cpp server fills
-in for what the service leaves unset (repeat_penalty 1.1, where `Llama` defaults to 1.0), so both
-sides decode the same tokens; the table checks that the token counts agree.
+Service: `python -m service.cli --embedded-model K serve` with no OPENAI_* in its environment (so
+`Settings()` starts the embedded llama.cpp server with the catalog's parameters), timed from launch
+until GET /ready answers 200 (cold start). Then, on the server the service started (its port is
+set), the service's own summarize call for the reference article with max_tokens=1: its wall time
+is the prefill (prompt tokens/s). Then one POST of the reference article: the prompt is in the
+server's prefix cache by then, so the model call is generation (completion tokens/s). SIGTERM.
+Raw: `llama_cpp.Llama(<the same file>, n_ctx, n_batch, n_ubatch, threads as the catalog says)` in
+this process, the same two calls on the very messages the service sends (rendered by
+`pipeline.single_messages`), with the same max_tokens, temperature, seed and `response_format`
+(the JSON-schema grammar), and the sampling defaults the llama.cpp server fills in for what the
+service leaves unset (repeat_penalty 1.1, where `Llama` defaults to 1.0), so both sides decode the
+same tokens; the table checks that the token counts agree. `Llama` reuses the prompt prefix of its
+previous call just as the server does.
 
-tokens/s = completion tokens / wall time of the model call (the service's `timings_ms.model`).
-Each call reads the whole prompt afresh: both sides load the model anew each repetition, so
-llama.cpp's prefix reuse helps neither.
+Latency: the default model's service, the reference article POSTed `LATENCY_RUNS` times, each after
+a POST of another article, so that every timed request reads its whole prompt afresh (no
+prefix-cache help), the way a new article arrives.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,12 +32,22 @@ from typing import Any
 import httpx2 as httpx
 
 from benchmarks.chunker import service_budget
-from benchmarks.common import Child, Row, clean_env, log, median, reference_text, row, run_module
-from service import schemas
+from benchmarks.common import (
+    FIXTURES,
+    Child,
+    Row,
+    clean_env,
+    log,
+    median,
+    reference_text,
+    row,
+    run_module,
+)
+from service import models, schemas
 from service.chunking import chunk_text
-from service.embedded import bundled_model_path, free_port
+from service.embedded import embedded_model_path, free_port
 from service.llm import response_format
-from service.pipeline import single_messages
+from service.pipeline import sampling_of, single_messages
 from service.prompts import PromptLibrary
 from service.settings import Settings
 from service.tokens import load_encoding
@@ -40,9 +57,15 @@ TARGET_RATIO = 0.9
 TITLE = "Kim pledges support"
 
 
-def embedded_settings() -> Settings:
+LATENCY_RUNS = 3
+LATENCY_TARGET_S = 30.0
+
+
+def embedded_settings(key: str = models.DEFAULT_MODEL) -> Settings:
     """Settings() as `serve` builds them with OPENAI_BASE_URL unset (and the cache off)."""
-    return Settings(OPENAI_BASE_URL=None, OPENAI_API_KEY=None, cache_enabled=False)
+    return Settings(
+        OPENAI_BASE_URL=None, OPENAI_API_KEY=None, cache_enabled=False, embedded_model=key
+    )
 
 
 def service_call(settings: Settings, text: str) -> dict[str, Any]:
@@ -60,24 +83,51 @@ def service_call(settings: Settings, text: str) -> dict[str, Any]:
         "temperature": settings.temperature,
         "seed": settings.seed,
         "response_format": response_format(schemas.ModelSummary, settings.json_mode),
+        **sampling_of(prompt),
     }
 
 
-def through_service(text: str) -> dict[str, float]:
-    """Cold-start the service, POST the article once, SIGTERM it."""
+def _serve(key: str, model_port: int) -> Child:
     port = free_port()
-    env = clean_env() | {"SUMMARIZER_CACHE_ENABLED": "false"}
-    cmd = [sys.executable, "-m", "service.cli", "serve", "--port", str(port)]
-    child = Child(cmd, port, env=env)
+    env = clean_env() | {
+        "SUMMARIZER_CACHE_ENABLED": "false",
+        "SUMMARIZER_EMBEDDED_PORT": str(model_port),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "service.cli",
+        "--embedded-model",
+        key,
+        "serve",
+        "--port",
+        str(port),
+    ]
+    return Child(cmd, port, env=env)
+
+
+def _summary(client: httpx.Client, child: Child, text: str) -> dict[str, Any]:
+    r = client.post(child.base_url + "/v1/summaries", json={"text": text, "title": TITLE})
+    if r.status_code != 200:
+        raise RuntimeError(f"the service answered {r.status_code}: {r.text[:500]}")
+    return dict(r.json())
+
+
+def through_service(key: str, call: dict[str, Any], text: str) -> dict[str, float]:
+    """Cold-start the service, time its server's prefill, POST the article once, SIGTERM it."""
+    model_port = free_port()
+    child = _serve(key, model_port)
     try:
-        cold = child.wait_for("/ready", timeout=180.0)
-        with httpx.Client(timeout=600.0) as client:
+        cold = child.wait_for("/ready", timeout=300.0)
+        with httpx.Client(timeout=900.0) as client:
+            probe = {**call, "model": embedded_settings(key).model, "max_tokens": 1}
             t = time.perf_counter()
-            r = client.post(child.base_url + "/v1/summaries", json={"text": text, "title": TITLE})
+            r = client.post(f"http://127.0.0.1:{model_port}/v1/chat/completions", json=probe)
+            prefill = time.perf_counter() - t
+            r.raise_for_status()
+            t = time.perf_counter()
+            body = _summary(client, child, text)
             wall = time.perf_counter() - t
-        if r.status_code != 200:
-            raise RuntimeError(f"the service answered {r.status_code}: {r.text[:500]}")
-        body = r.json()
         t = time.perf_counter()
         child.stop()
         stop = time.perf_counter() - t
@@ -88,105 +138,156 @@ def through_service(text: str) -> dict[str, float]:
         "cold": cold,
         "stop": stop,
         "request": wall,
+        "prefill": prefill,
         "model": body["timings_ms"]["model"] / 1000,
         "completion_tokens": usage["completion_tokens"],
-        "prompt_tokens": usage["prompt_tokens"],
+        "prompt_tokens": r.json()["usage"]["prompt_tokens"],
         "calls": usage["model_calls"],
     }
 
 
-def load_in_fresh_python() -> float:
+def _llama_kwargs(key: str) -> dict[str, Any]:
+    settings = embedded_settings(key)
+    m = settings.catalog_model
+    return {
+        "model_path": str(embedded_model_path(settings)),
+        "n_ctx": settings.embedded_context,
+        "n_batch": m.n_batch,
+        "n_ubatch": m.n_ubatch,
+        "n_threads": settings.embedded_threads or max(1, os.cpu_count() or 2),
+        "flash_attn": m.flash_attn,
+        "verbose": False,
+    }
+
+
+def load_in_fresh_python(key: str) -> float:
     """Seconds for a new interpreter to import llama_cpp and load the model (cold start's floor)."""
-    code = (
-        "import llama_cpp, sys; llama_cpp.Llama(model_path=sys.argv[1], n_ctx=4096, verbose=False)"
-    )
+    code = "import json, llama_cpp, sys; llama_cpp.Llama(**json.loads(sys.argv[1]))"
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(bundled_model_path())], check=True)
+    subprocess.run([sys.executable, "-c", code, json.dumps(_llama_kwargs(key))], check=True)
     return time.perf_counter() - t
 
 
-def raw_call(call: dict[str, Any]) -> dict[str, float]:
-    """Load the model afresh in this process and make the service's call once."""
+def raw_call(key: str, call: dict[str, Any]) -> dict[str, float]:
+    """Load the model afresh in this process: the prefill probe, then the service's call."""
     import llama_cpp  # late: only this benchmark needs it in-process
     from llama_cpp.server.types import CreateChatCompletionRequest
 
     # the server fills what the service leaves unset from its request defaults; so must we
     defaults = CreateChatCompletionRequest.model_fields
-    llm = llama_cpp.Llama(model_path=str(bundled_model_path()), n_ctx=4096, verbose=False)
+    llm = llama_cpp.Llama(**_llama_kwargs(key))
     try:
+        call = {"repeat_penalty": defaults["repeat_penalty"].default, **call}
         t = time.perf_counter()
-        out: Any = llm.create_chat_completion(
-            **call, repeat_penalty=defaults["repeat_penalty"].default
-        )
+        probe: Any = llm.create_chat_completion(**{**call, "max_tokens": 1})
+        prefill = time.perf_counter() - t
+        t = time.perf_counter()
+        out: Any = llm.create_chat_completion(**call)
         wall = time.perf_counter() - t
     finally:
         llm.close()
     return {
+        "prefill": prefill,
         "model": wall,
         "completion_tokens": out["usage"]["completion_tokens"],
-        "prompt_tokens": out["usage"]["prompt_tokens"],
+        "prompt_tokens": probe["usage"]["prompt_tokens"],
     }
 
 
-def main(reps: int = 2) -> list[Row]:
-    """Tokens/s service vs raw, and the service's cold start, as medians of `reps` runs.
+def latency(key: str, text: str, other: str, runs: int = LATENCY_RUNS) -> list[float]:
+    """Wall seconds of `runs` POSTs of `text`, each after one of `other` (a cold prefix)."""
+    child = _serve(key, free_port())
+    out = []
+    try:
+        child.wait_for("/ready", timeout=300.0)
+        with httpx.Client(timeout=900.0) as client:
+            for i in range(runs):
+                _summary(client, child, other)
+                t = time.perf_counter()
+                _summary(client, child, text)
+                out.append(time.perf_counter() - t)
+                log(f"[{NAME}] {key}: reference end to end, run {i + 1}/{runs}: {out[-1]:.1f}s")
+    finally:
+        child.stop()
+    return out
 
-    Service and raw runs alternate, each on a freshly loaded model, so drift hits both alike.
-    """
+
+def installed_models() -> list[str]:
+    found = []
+    for key, m in models.CATALOG.items():
+        try:
+            models.resolve(m)
+        except models.ModelFileError:
+            continue
+        found.append(key)
+    return found
+
+
+def main(reps: int = 1) -> list[Row]:
+    """Per installed catalog model: tokens/s service vs raw (medians of `reps` runs, service and
+    raw alternating, each on a freshly loaded model); then the default model's latency."""
     text = reference_text()
-    call = service_call(embedded_settings(), text)
-    service: list[dict[str, float]] = []
-    raw: list[dict[str, float]] = []
-    floor: list[float] = []
-    for i in range(reps):
-        log(f"[{NAME}] run {i + 1}/{reps}: service (cold start, one summary, SIGTERM)")
-        service.append(through_service(text))
-        log(f"[{NAME}]   {json.dumps({k: round(v, 2) for k, v in service[-1].items()})}")
-        log(f"[{NAME}] run {i + 1}/{reps}: raw llama-cpp-python, same call")
-        raw.append(raw_call(call))
-        log(f"[{NAME}]   {json.dumps({k: round(v, 2) for k, v in raw[-1].items()})}")
-        floor.append(load_in_fresh_python())
+    rows: list[Row] = []
+    for key in installed_models():
+        call = service_call(embedded_settings(key), text)
+        service: list[dict[str, float]] = []
+        raw: list[dict[str, float]] = []
+        floor: list[float] = []
+        for i in range(reps):
+            log(f"[{NAME}] {key} run {i + 1}/{reps}: service (cold start, prefill, summary)")
+            service.append(through_service(key, call, text))
+            log(f"[{NAME}]   {json.dumps({k: round(v, 2) for k, v in service[-1].items()})}")
+            log(f"[{NAME}] {key} run {i + 1}/{reps}: raw llama-cpp-python, same calls")
+            raw.append(raw_call(key, call))
+            log(f"[{NAME}]   {json.dumps({k: round(v, 2) for k, v in raw[-1].items()})}")
+            floor.append(load_in_fresh_python(key))
+        rows += _rows(key, service, raw, floor)
+    if models.DEFAULT_MODEL in installed_models():
+        other = (FIXTURES / "very_short" / "article.txt").read_text(encoding="utf-8")
+        runs = latency(models.DEFAULT_MODEL, text, other)
+        p50 = median(runs)
+        rows.append(
+            row(
+                NAME,
+                f"{models.DEFAULT_MODEL}: reference article end to end, p50 of {len(runs)} (s)",
+                p50,
+                target=f"≤ {LATENCY_TARGET_S:g} s",
+                ok=p50 <= LATENCY_TARGET_S,
+            )
+        )
+    return rows
 
-    def med(runs: list[dict[str, float]], key: str) -> float:
-        return median([r[key] for r in runs])
 
-    service_tps = median([r["completion_tokens"] / r["model"] for r in service])
-    raw_tps = median([r["completion_tokens"] / r["model"] for r in raw])
-    ratio = service_tps / raw_tps
+def _rows(
+    key: str, service: list[dict[str, float]], raw: list[dict[str, float]], floor: list[float]
+) -> list[Row]:
+    def med(runs: list[dict[str, float]], name: str) -> float:
+        return median([r[name] for r in runs])
+
+    def rate(runs: list[dict[str, float]], tokens: str, seconds: str) -> float:
+        return median([r[tokens] / r[seconds] for r in runs])
+
+    prompt_ratio = rate(service, "prompt_tokens", "prefill") / rate(raw, "prompt_tokens", "prefill")
+    gen_ratio = rate(service, "completion_tokens", "model") / rate(
+        raw, "completion_tokens", "model"
+    )
+    target = f"ratio ≥ {TARGET_RATIO:g}"
     return [
-        row(
-            NAME,
-            "completion tokens/s, service vs raw llama-cpp",
-            service_tps,
-            raw_tps,
-            target=f"ratio ≥ {TARGET_RATIO:g}",
-            ok=ratio >= TARGET_RATIO,
-        ),
-        row(NAME, "model call wall time (s)", med(service, "model"), med(raw, "model")),
-        row(
-            NAME,
-            "completion tokens (sanity: same answer)",
-            med(service, "completion_tokens"),
-            med(raw, "completion_tokens"),
-        ),
-        row(
-            NAME,
-            "prompt tokens (sanity: same prompt)",
-            med(service, "prompt_tokens"),
-            med(raw, "prompt_tokens"),
-        ),
-        row(NAME, "model calls per request (1 = no repair)", med(service, "calls")),
-        row(
-            NAME, "whole request (s) vs raw model call", med(service, "request"), med(raw, "model")
-        ),
-        row(
-            NAME,
-            "cold start to GET /ready 200 (s) vs load in fresh python",
-            med(service, "cold"),
-            median(floor),
-        ),
-        row(NAME, "SIGTERM to exit (s)", med(service, "stop")),
-    ]
+        row(NAME, f"{key}: prompt tokens/s, service vs raw llama-cpp",
+            rate(service, "prompt_tokens", "prefill"), rate(raw, "prompt_tokens", "prefill"),
+            target=target, ok=prompt_ratio >= TARGET_RATIO),
+        row(NAME, f"{key}: completion tokens/s, service vs raw llama-cpp",
+            rate(service, "completion_tokens", "model"), rate(raw, "completion_tokens", "model"),
+            target=target, ok=gen_ratio >= TARGET_RATIO),
+        row(NAME, f"{key}: completion tokens (sanity: same answer)",
+            med(service, "completion_tokens"), med(raw, "completion_tokens")),
+        row(NAME, f"{key}: prompt tokens (sanity: same prompt)",
+            med(service, "prompt_tokens"), med(raw, "prompt_tokens")),
+        row(NAME, f"{key}: model calls per request (1 = no repair)", med(service, "calls")),
+        row(NAME, f"{key}: cold start to GET /ready 200 (s) vs load in fresh python",
+            med(service, "cold"), median(floor)),
+        row(NAME, f"{key}: SIGTERM to exit (s)", med(service, "stop")),
+    ]  # fmt: skip
 
 
 if __name__ == "__main__":

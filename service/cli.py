@@ -11,7 +11,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from service import schemas
+from service import models, schemas
 from service.api.app import build_pipeline, open_client
 from service.embedded import model_endpoint
 from service.errors import SummarizerError
@@ -75,6 +75,32 @@ def cmd_prompts(args: argparse.Namespace, settings: Settings) -> int:
     for t in library.templates:
         print(f"{t.name:16} {t.version:5} {t.sha256[:12]}  {t.description}")
     print(f"released sets: {', '.join(library.versions)} (default {library.latest})")
+    return 0
+
+
+def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
+    for m in models.CATALOG.values():
+        try:
+            models.resolve(m)
+            state = "installed"
+        except models.ModelFileError:
+            state = "not installed"
+        default = " (default)" if m.key == models.DEFAULT_MODEL else ""
+        print(f"{m.key:20} {m.size / 1e9:5.2f} GB  ctx {m.n_ctx:>6}  {state:13} "
+              f"{m.description}{default}")  # fmt: skip
+    print(f"folder: {models.models_dir()}")
+    return 0
+
+
+def cmd_models_install(args: argparse.Namespace, settings: Settings) -> int:
+    keys = args.keys or [settings.embedded_model]
+    for key in keys:
+        try:
+            path = models.install(models.catalog_model(key), say=lambda s: print(s, flush=True))
+        except models.ModelFileError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"{key}: {path}")
     return 0
 
 
@@ -156,10 +182,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="summarizer",
         description="Summaries and atomic claims, each proven against the article. "
-        "With no OPENAI_BASE_URL set, runs the embedded SmolLM2 model.",
+        f"With no OPENAI_BASE_URL set, runs an embedded model (default {models.DEFAULT_MODEL}).",
     )
     p.add_argument("--model", help="model name sent to the endpoint (SUMMARIZER_MODEL)")
-    p.add_argument("--model-path", type=Path, help="a local GGUF file to run instead of SmolLM2")
+    p.add_argument("--embedded-model", choices=list(models.CATALOG),
+                   help="catalog model to run embedded (SUMMARIZER_EMBEDDED_MODEL; "
+                        f"default {models.DEFAULT_MODEL})")  # fmt: skip
+    p.add_argument("--model-path", type=Path,
+                   help="any local GGUF file to run embedded instead of a catalog model")  # fmt: skip
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="serve the HTTP API")
@@ -200,6 +230,15 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", type=Path, help="markdown file to write")
     cmp.set_defaults(run=cmd_compare)
 
+    mo = sub.add_parser("models", help="the embedded model catalog")
+    mo_sub = mo.add_subparsers(dest="models_command", required=True)
+    mo_sub.add_parser("list", help="catalog models and whether each is installed").set_defaults(
+        run=cmd_models_list
+    )
+    mi = mo_sub.add_parser("install", help="download and assemble catalog models (once)")
+    mi.add_argument("keys", nargs="*", help="catalog keys (default: the configured one)")
+    mi.set_defaults(run=cmd_models_install)
+
     pr = sub.add_parser("prompts", help="prompt files")
     pr_sub = pr.add_subparsers(dest="prompts_command", required=True)
     pr_sub.add_parser("list", help="list every prompt file with its hash").set_defaults(
@@ -223,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["model"] = args.model
     if args.model_path:
         overrides["model_path"] = args.model_path
+    if args.embedded_model:
+        overrides["embedded_model"] = args.embedded_model
     settings = Settings(**overrides)  # type: ignore[arg-type]
     try:
         return int(args.run(args, settings))

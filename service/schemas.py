@@ -58,10 +58,27 @@ class ModelClaim(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=3, max_length=400)
-    kind: ClaimKind
-    attributed_to: str | None = Field(max_length=120)
-    quote: str = Field(min_length=3, max_length=600)
+    text: str = Field(
+        min_length=3,
+        max_length=400,
+        description="One complete sentence with its own subject and verb, stating the fact "
+        "itself (never 'The article says').",
+    )
+    kind: ClaimKind = Field(
+        description="event, statistic, statement (someone said it), plan (intended or "
+        "forecast), or background."
+    )
+    attributed_to: str | None = Field(
+        max_length=120,
+        description="The name of the person or organisation the article says gave this fact "
+        "(e.g. 'Ingrid Posner'); null when the article states it in its own voice; never "
+        "'article'.",
+    )
+    quote: str = Field(
+        min_length=3,
+        max_length=600,
+        description="The one sentence of the article that states this fact, copied exactly.",
+    )
 
 
 class ModelSummary(BaseModel):
@@ -149,6 +166,10 @@ class ChunkRange(BaseModel):
 
 class Provenance(BaseModel):
     model: str
+    model_sha256: str | None = Field(
+        default=None,
+        description="sha256 of the embedded model's GGUF file (null for a remote one).",
+    )
     backend: str = Field(description="'embedded' or 'remote'.")
     prompt_version: str
     prompts: list[PromptRef]

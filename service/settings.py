@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.models import CATALOG, DEFAULT_MODEL, CatalogModel, catalog_model, custom_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Context windows of models we know; anything else falls back to `context_window`.
 KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
-    "smollm2-135m-instruct": 8192,
+    **{m.name: m.trained_context for m in CATALOG.values()},
     "gpt-4o": 128_000,
     "gpt-4o-mini": 128_000,
     "gpt-4.1": 1_000_000,
@@ -20,7 +22,7 @@ KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
     "gpt-3.5-turbo": 16_385,
 }
 
-EMBEDDED_MODEL_NAME = "smollm2-135m-instruct"
+EMBEDDED_MODEL_NAME = CATALOG[DEFAULT_MODEL].name
 
 
 class Settings(BaseSettings):
@@ -36,12 +38,21 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias="OPENAI_API_KEY", description="Key for the endpoint."
     )
-    model: str = Field(default=EMBEDDED_MODEL_NAME, description="Model name sent to the endpoint.")
+    model: str = Field(
+        default=EMBEDDED_MODEL_NAME,
+        description="Model name sent to the endpoint; unset, the embedded model's own name.",
+    )
+    embedded_model: str = Field(
+        default=DEFAULT_MODEL,
+        description=f"Catalog model the embedded server runs: {', '.join(CATALOG)}.",
+    )
     model_path: Path | None = Field(
-        default=None, description="A local GGUF file to run instead of the bundled SmolLM2."
+        default=None, description="Any local GGUF file to run instead of a catalog model."
     )
     embedded_port: int = Field(default=0, description="Port of the embedded server; 0 picks one.")
-    embedded_n_ctx: int = Field(default=4096, description="Context size of the embedded server.")
+    embedded_n_ctx: int | None = Field(
+        default=None, ge=256, description="Context of the embedded server; unset, the catalog's."
+    )
     embedded_threads: int | None = Field(default=None, description="Threads for llama.cpp.")
     structured_output: Literal["json_schema", "json_object_schema", "none"] | None = Field(
         default=None,
@@ -99,6 +110,36 @@ class Settings(BaseSettings):
         default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
     )
 
+    @field_validator("embedded_model")
+    @classmethod
+    def _known_model(cls, key: str) -> str:
+        if key not in CATALOG:
+            raise ValueError(
+                f"unknown embedded model {key!r}; the catalog has: {', '.join(CATALOG)}"
+            )
+        return key
+
+    @model_validator(mode="after")
+    def _embedded_name(self) -> Settings:
+        """Unless a name was given, the embedded model is called by its own name."""
+        if "model" not in self.model_fields_set:
+            self.model = (
+                custom_name(self.model_path) if self.model_path else self.catalog_model.name
+            )
+        return self
+
+    @property
+    def catalog_model(self) -> CatalogModel:
+        """The catalog entry of the embedded model (also when `model_path` overrides its file)."""
+        return catalog_model(self.embedded_model)
+
+    @property
+    def embedded_context(self) -> int:
+        """Context the embedded server is given."""
+        if self.embedded_n_ctx is not None:
+            return self.embedded_n_ctx
+        return 8192 if self.model_path else self.catalog_model.n_ctx
+
     @property
     def embedded(self) -> bool:
         """True when the service runs its own local model server."""
@@ -117,5 +158,5 @@ class Settings(BaseSettings):
         if self.context_window is not None:
             return self.context_window
         if self.embedded:
-            return self.embedded_n_ctx
+            return self.embedded_context
         return KNOWN_CONTEXT_WINDOWS.get(self.model.lower(), 8192)

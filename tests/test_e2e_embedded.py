@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.embedded import WATCH_INTERVAL_S, EmbeddedServer, bundled_model_path, free_port
+from service import models
+from service.embedded import WATCH_INTERVAL_S, EmbeddedServer, free_port
+from service.settings import EMBEDDED_MODEL_NAME
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +86,8 @@ def test_reference_article_through_the_real_model(service_url: str, reference_te
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["provenance"]["backend"] == "embedded"
-    assert body["provenance"]["model"] == "smollm2-135m-instruct"
+    assert body["provenance"]["model"] == EMBEDDED_MODEL_NAME
+    assert body["provenance"]["model_sha256"] == models.CATALOG[models.DEFAULT_MODEL].sha256
     assert body["summary"]["text"].strip()
     assert body["usage"]["model_calls"] >= 1 and body["usage"]["completion_tokens"] > 0
     # the cap on max_tokens holds: the server ignores max_completion_tokens, so we send max_tokens
@@ -159,7 +162,11 @@ def test_the_embedded_server_is_started_again_when_it_dies(
     port; once stopped, it stays stopped."""
     exits: list[int] = []
     server = EmbeddedServer(
-        bundled_model_path(), alias="smollm2", n_ctx=512, threads=1, on_exit=exits.append
+        models.resolve(models.CATALOG["smollm2-135m"]),
+        alias="smollm2",
+        n_ctx=512,
+        threads=1,
+        on_exit=exits.append,
     )
     server.start()
     try:

@@ -10,11 +10,17 @@ from pathlib import Path
 import pytest
 
 from evals import runner
+from service import models
 from service.prompts import PromptLibrary
 from service.settings import EMBEDDED_MODEL_NAME, PROJECT_ROOT
 
 WORSE_PROMPTS = PROJECT_ROOT / "evals" / "testdata" / "worse-prompts"
 VERSIONS = PromptLibrary(PROJECT_ROOT / "prompts").versions
+# every (catalog model, prompt set) with a committed baseline is replayed and checked
+BASELINED = [
+    (m.key, v) for m in models.CATALOG.values() for v in VERSIONS
+    if runner.baseline_path(m.name, v).exists()
+]  # fmt: skip
 
 
 def summarizer(*args: str) -> subprocess.CompletedProcess[str]:
@@ -25,16 +31,21 @@ def summarizer(*args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_replay_check_passes_for_every_released_version(version: str, tmp_path: Path) -> None:
+def test_the_default_model_has_a_baseline_for_the_default_prompt_set() -> None:
+    assert (models.DEFAULT_MODEL, VERSIONS[-1]) in BASELINED, (
+        f"no baseline for {EMBEDDED_MODEL_NAME} on {VERSIONS[-1]}: record one with "
+        "`summarizer eval --record --update-baseline`"
+    )
+
+
+@pytest.mark.parametrize(("model", "version"), BASELINED)
+def test_replay_check_passes_for_every_baseline(model: str, version: str, tmp_path: Path) -> None:
     """Replaying the recorded calls reproduces the committed baseline exactly."""
-    baseline = runner.baseline_path(EMBEDDED_MODEL_NAME, version)
-    assert baseline.exists(), (
-        f"no baseline for {version}: record one with --record --update-baseline"
-    )
+    baseline = runner.baseline_path(models.CATALOG[model].name, version)
     r = summarizer(
-        "eval", "--replay", "--check", "--prompt-version", version, "--out", str(tmp_path)
-    )
+        "--embedded-model", model, "eval", "--replay", "--check", "--prompt-version", version,
+        "--out", str(tmp_path),
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["mode"] == "replay" and results["replayed_calls"] > 0
@@ -48,9 +59,9 @@ def test_replay_check_passes_for_every_released_version(version: str, tmp_path: 
 
 
 def test_a_worse_prompt_fails_the_check(tmp_path: Path) -> None:
-    baseline = runner.baseline_path(EMBEDDED_MODEL_NAME, "v1")
+    baseline = runner.baseline_path("smollm2-135m-instruct", "v1")
     r = summarizer(
-        "eval", "--replay", "--check", "--prompts-dir", str(WORSE_PROMPTS), "--prompt-version", "v2",
+        "--embedded-model", "smollm2-135m", "eval", "--replay", "--check", "--prompts-dir", str(WORSE_PROMPTS), "--prompt-version", "v2",
         "--baseline", str(baseline), "--out", str(tmp_path),
     )  # fmt: skip
     assert r.returncode == 1, r.stderr[-3000:]
@@ -63,7 +74,8 @@ def test_replay_refuses_an_unrecorded_call(tmp_path: Path) -> None:
         (prompts / task).mkdir(parents=True)
         src = (PROJECT_ROOT / "prompts" / task / "v1.md").read_text()
         (prompts / task / "v1.md").write_text(src.replace("Task:", "Task (edited):"))
-    r = summarizer("eval", "--replay", "--prompts-dir", str(prompts), "--prompt-version", "v1",
+    r = summarizer("--embedded-model", "smollm2-135m",
+                   "eval", "--replay", "--prompts-dir", str(prompts), "--prompt-version", "v1",
                    "--cases", "very_short", "--out", str(tmp_path / "out"))  # fmt: skip
     assert r.returncode != 0
     assert "no recording for this call" in r.stderr

@@ -30,7 +30,7 @@ from service.admission import Admission
 from service.api.middleware import REDUCED_FROM_HTML, request_id_middleware, text_body_middleware
 from service.api.page import index
 from service.cache import open_cache
-from service.embedded import model_endpoint
+from service.embedded import model_endpoint, model_identity
 from service.errors import SummarizerError, UpstreamError
 from service.llm import LLM, map_openai_error
 from service.metrics import CONTENT_TYPE, ERROR_CODE, Metrics
@@ -77,6 +77,7 @@ def build_pipeline(
         prompts=prompts or PromptLibrary(settings.prompts_dir),
         encoding=load_encoding(settings.model, settings.encoding),
         backend="embedded" if settings.embedded else "remote",
+        model_identity=model_identity(settings),
         cache=(
             open_cache(settings.cache_path, settings.cache_max_entries)
             if settings.cache_enabled
