@@ -214,3 +214,11 @@ def test_an_unreachable_endpoint_is_named_in_the_error(
     assert r.status_code == 503
     assert "http://fake.invalid" in r.json()["message"]
     assert "sk-test-secret" not in r.text
+
+
+def test_a_blank_title_is_no_title(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
+    article = "The mayor of Brennick opened a bridge on Monday."
+    assert client.post("/v1/summaries", json={"text": article}).status_code == 200
+    assert client.post("/v1/summaries", json={"text": article, "title": " \t "}).status_code == 200
+    untitled, blank = (h["messages"] for h in fake.history[-2:])
+    assert blank == untitled
