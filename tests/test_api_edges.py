@@ -222,3 +222,20 @@ def test_a_blank_title_is_no_title(client: TestClient, fake: FakeModel) -> None:
     assert client.post("/v1/summaries", json={"text": article, "title": " \t "}).status_code == 200
     untitled, blank = (h["messages"] for h in fake.history[-2:])
     assert blank == untitled
+
+
+def test_schema_docs_need_no_network_and_list_every_body_type(client: TestClient) -> None:  # type: ignore[type-arg]
+    page = client.get("/schema")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<script" not in page.text and "cdn." not in page.text and "unpkg" not in page.text
+    assert "/v1/summaries" in page.text and "SummaryResponse" in page.text
+    doc = client.get("/schema/openapi.json").json()
+    operation = doc["paths"]["/v1/summaries"]["post"]
+    assert set(operation["requestBody"]["content"]) == {
+        "application/json",
+        "text/plain",
+        "text/html",
+    }
+    assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == {
+        "title", "prompt_version", "max_summary_words",
+    }  # fmt: skip

@@ -20,17 +20,27 @@ from litestar import Litestar, Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+)
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from service import __version__, schemas
 from service.admission import Admission
+from service.api.docs import OfflineDocsPlugin
 from service.api.middleware import (
     BODY_KIND,
     REDUCED_FROM_HTML,
@@ -187,11 +197,41 @@ SUMMARY_ERRORS = _errors(
 )
 
 
+@dataclass
+class SummaryOperation(Operation):
+    """The OpenAPI entry of POST /v1/summaries: its three body types and, for the text bodies,
+    the options they take in the query string."""
+
+    def __post_init__(self) -> None:
+        if self.request_body is not None and not isinstance(self.request_body, Reference):
+            text = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="The article itself.")
+            )
+            page = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="An HTML page, reduced to text.")
+            )
+            self.request_body.content.update({"text/plain": text, "text/html": page})
+        only_text = " (text/plain and text/html bodies only; JSON takes it in the body)"
+        self.parameters = [
+            *(self.parameters or []),
+            Parameter(name="title", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.STRING, max_length=500),
+                      description="Optional headline" + only_text),
+            Parameter(name="prompt_version", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.STRING),
+                      description="Released prompt set, e.g. v1" + only_text),
+            Parameter(name="max_summary_words", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.INTEGER, minimum=20, maximum=400),
+                      description="Summary length bound" + only_text),
+        ]  # fmt: skip
+
+
 @post(
     "/v1/summaries",
     summary="Summarize an article",
     status_code=200,
     responses=SUMMARY_ERRORS,
+    operation_class=SummaryOperation,
 )
 async def create_summary(
     data: JSONBody[schemas.SummaryRequest],
@@ -477,7 +517,10 @@ def create_app(
             version=__version__,
             description="Summaries and atomic claims, each proven against the article.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[
+                OfflineDocsPlugin(),
+                SwaggerRenderPlugin(),
+            ],  # the first needs no network
         ),
         debug=False,
         logging_config=None,  # the process owns logging (the CLI configures it), not the app
