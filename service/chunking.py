@@ -184,9 +184,10 @@ def split(text: str) -> Layout:
     boilerplate = []
     for s, e in furniture:
         line_end = text.find("\n", e)
-        boilerplate.append(
-            Span(text.rfind("\n", 0, s) + 1, len(text) if line_end < 0 else line_end)
-        )
+        end = len(text) if line_end < 0 else line_end
+        if end > e and text[end - 1] == "\r":  # a CRLF line ends before its \r
+            end -= 1
+        boilerplate.append(Span(text.rfind("\n", 0, s) + 1, end))
     if furniture:
         dropped = set(furniture)
         bodies = [b for b in bodies if b not in dropped]

@@ -61,7 +61,8 @@ def boilerplate_spans(text: str) -> list[Span]:
     spans = []
     for m in re.finditer(r"[^\n]+", text):
         if _BOILERPLATE.match(m.group(0)):
-            spans.append(Span(m.start(), m.end()))
+            crlf = m.group(0).endswith("\r")  # the line of a CRLF text ends before its \r
+            spans.append(Span(m.start(), m.end() - crlf))
     return spans
 
 
