@@ -71,7 +71,7 @@ def paragraphs(text: str, removed: list[Span]) -> list[Span]:
     dropped = {(s.start, s.end) for s in removed}
     out = []
     for m in re.finditer(r"[^\n]+", text):
-        if (m.start(), m.end()) in dropped:
+        if (m.start(), m.end() - m.group(0).endswith("\r")) in dropped:
             continue
         line = m.group(0)
         lead = len(line) - len(line.lstrip())
