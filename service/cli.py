@@ -75,6 +75,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.http_protocol import HeaderTimeoutProtocol
 
     # uvicorn turns SIGINT/SIGTERM into a lifespan shutdown, which stops the embedded server;
     # requests still running get `shutdown_grace_s`, then uvicorn cancels them and says so.
@@ -87,6 +88,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=args.log_level,
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
         timeout_keep_alive=5,
+        http=HeaderTimeoutProtocol,  # a request's headers must arrive within 10 s
         proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
     )
     return 0

@@ -239,3 +239,50 @@ def test_schema_docs_need_no_network_and_list_every_body_type(client: TestClient
     assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == {
         "title", "prompt_version", "max_summary_words",
     }  # fmt: skip
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed() -> None:
+    import socket
+    import threading
+
+    import uvicorn
+
+    from service.api.http_protocol import HeaderTimeoutProtocol
+
+    class Quick(HeaderTimeoutProtocol):
+        header_timeout_s = 0.3
+
+    app = create_app(fake_settings(), http_client=FakeModel().http_client())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=Quick,
+                                           log_level="warning", lifespan="on"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        def answer(sock: socket.socket) -> bytes:
+            got = b""
+            while b'"status":"ok"' not in got and (more := sock.recv(4096)):
+                got += more
+            return got
+
+        # a whole request is answered, and the connection then stays open for the next
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as ok:
+            ok.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert answer(ok).startswith(b"HTTP/1.1 200")
+            time.sleep(0.6)
+            ok.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert answer(ok).startswith(b"HTTP/1.1 200")
+        # half a request line, then nothing: closed after the header timeout
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+            slow.sendall(b"GET /health HTTP/1.1\r\nHost:")
+            started = time.monotonic()
+            assert slow.recv(4096) == b""
+            assert time.monotonic() - started < 3
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -193,6 +193,9 @@ def test_serve_bounds_shutdown_and_trusts_no_forwarded_headers_by_default(
     assert main(["serve", "--port", "8123"]) == 0
     assert seen["timeout_graceful_shutdown"] == 30
     assert seen["proxy_headers"] is False
+    from service.api.http_protocol import HeaderTimeoutProtocol
+
+    assert seen["http"] is HeaderTimeoutProtocol
     assert seen["port"] == 8123
 
 
