@@ -85,7 +85,7 @@ class Pipeline:
         text = req.text
         if not has_words(text):
             raise EmptyArticleError(
-                "text has no letters or digits (it is empty, or only whitespace, punctuation, "
+                "the article has no letters or digits (it is empty, or only whitespace, punctuation, "
                 "symbols, emoji or invisible characters); send the article's text"
             )
         # every token holds at least one byte of UTF-8 (at most four per character), so most

@@ -264,6 +264,7 @@ def test_a_connection_that_never_finishes_its_headers_is_closed() -> None:
         deadline = time.monotonic() + 20
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
+
         def answer(sock: socket.socket) -> bytes:
             got = b""
             while b'"status":"ok"' not in got and (more := sock.recv(4096)):
