@@ -30,6 +30,7 @@ from service.prompts import PromptLibrary
 from service.settings import EMBEDDED_MODEL_NAME, Settings
 
 EXIT_REGRESSION, EXIT_USAGE, EXIT_SETTINGS, EXIT_MODEL = 1, 2, 3, 4
+SECRET_SETTINGS = frozenset({"api_keys", "openai_api_key"})
 
 
 class UsageError(Exception):
@@ -377,9 +378,9 @@ def settings_problem(e: ValidationError | SettingsError) -> str:
         alias = (
             field.validation_alias if field and isinstance(field.validation_alias, str) else None
         )
-        problems.append(
-            f"{alias or 'SUMMARIZER_' + name.upper()}: {_msg(err)} (got {err['input']!r:.40})"
-        )
+        secret = name in SECRET_SETTINGS  # keys are never echoed
+        got = "" if secret else f" (got {err['input']!r:.40})"
+        problems.append(f"{alias or 'SUMMARIZER_' + name.upper()}: {_msg(err)}{got}")
     return "; ".join(problems)
 
 

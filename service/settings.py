@@ -149,8 +149,8 @@ class Settings(BaseSettings):
             digest = key.removeprefix("sha256:")
             if key.startswith("sha256:") and not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
                 raise ValueError(
-                    f"{key[:14]}... is not 'sha256:' and 64 hex digits; give the sha256 hex "
-                    "digest of the key (sha256sum), or the key itself"
+                    "an entry starting 'sha256:' is not followed by 64 hex digits; give the "
+                    "sha256 hex digest of the key (sha256sum), or the key itself"
                 )
             if not key.strip():
                 raise ValueError("an API key is empty")

@@ -83,6 +83,16 @@ def test_a_bad_option_is_one_line_and_exit_2(
     assert mention in one_line_error(err)
 
 
+def test_a_bad_api_key_setting_never_echoes_the_keys(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_API_KEYS", '["sha256:zz", "the-real-secret"]')
+    code, err = run(capsys, "prompts", "list")
+    assert code == EXIT_SETTINGS
+    assert "SUMMARIZER_API_KEYS" in one_line_error(err)
+    assert "the-real-secret" not in err and "zz" not in err
+
+
 @pytest.mark.parametrize(
     ("name", "value", "mention"),
     [
