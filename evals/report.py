@@ -66,7 +66,7 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
     va, vb = a["prompt_version"], b["prompt_version"]
     keys = [k for k, _, _ in SHOWN[:11]]
     lines = [
-        f"# {va} vs {vb} on {a['model']}",
+        f"# {va} vs {vb} on {a['model']} · {a['mode']}",
         "",
         "| case | metric | " + f"{va} | {vb} | Δ |",
         "|---|---|---:|---:|---:|",

@@ -27,6 +27,7 @@ from service import schemas
 from service.api.app import build_pipeline, open_client
 from service.embedded import model_endpoint
 from service.errors import SummarizerError
+from service.prompts import PromptLibrary
 from service.settings import Settings
 
 EVALS = Path(__file__).resolve().parent
@@ -144,7 +145,8 @@ def _progress(done: int, total: int, label: str) -> None:
 def evaluate(
     settings: Settings, mode: Mode, version: str, names: list[str] | None
 ) -> dict[str, Any]:
-    """Run the suite once and return its results."""
+    """Run the suite once and return its results; an unreleased `version` is an error."""
+    PromptLibrary(settings.prompts_dir).prompt_set(version)  # UnknownPromptVersionError
     cases = load_cases(names)
     with endpoint(settings, mode) as url:
         return asyncio.run(run_cases(settings, url, mode, version, cases))
@@ -163,6 +165,11 @@ def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return [folder / n for n in files]
+
+
+def failed_cases(results: dict[str, Any]) -> list[str]:
+    """The cases that got no answer: their all-zero scores must never become a baseline."""
+    return [name for name, case in results["cases"].items() if case["error"]]
 
 
 def baseline_of(results: dict[str, Any]) -> dict[str, Any]:

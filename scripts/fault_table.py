@@ -22,6 +22,36 @@ from benchmarks.common import table  # noqa: E402
 from tests.faults import INPUT, UPSTREAM, Fault, describe, run  # noqa: E402
 
 DOC = ROOT / "docs" / "faults.md"
+# Faults that are not one request and its answer, each checked by the test named.
+EDGES = [
+    "## Beyond one request",
+    "",
+    "| tried | what happens | checked by |",
+    "|---|---|---|",
+    "| the client disconnects while the model works | its model call is cancelled and its slot "
+    "freed at once; counted as 499 `client_disconnected`, never 500 | "
+    "`tests/test_api_edges.py::test_a_client_that_goes_away_frees_its_slot_and_is_not_a_500` |",
+    "| a 20 MB chunked body with no Content-Length | refused at the first chunk past the limit "
+    "(at most 5 of 1,000 chunks read) | "
+    "`tests/test_api_edges.py::test_a_streamed_body_is_refused_as_soon_as_it_passes_the_limit` |",
+    "| a connection sends half its request headers, then nothing | closed after 10 s "
+    "(`summarizer serve`), logged at INFO | "
+    "`tests/test_api_edges.py::test_a_connection_that_never_finishes_its_headers_is_closed` |",
+    "| `OPENAI_BASE_URL` points at nothing | a WARNING at start-up with the address (no "
+    "credentials); every summary's 503 names the address | "
+    "`tests/test_api_edges.py::test_a_wrong_endpoint_is_reported_at_start_up` |",
+    "| settings out of range or unreadable (`SUMMARIZER_MAX_RUNNING_REQUESTS=0`, "
+    "`SUMMARIZER_RATE_LIMIT_PER_MINUTE=abc`, `SUMMARIZER_API_KEYS='[\"sha256:zz\"]'`) | the "
+    "command stops with one `error:` line naming the variable, exit code 3 | "
+    "`tests/test_cli.py::test_a_bad_setting_is_one_line_and_exit_3` |",
+    "| the CLI given a missing file, a directory, an empty or letterless file, a Latin-1 "
+    "file, `--prompt-version latest`, a 501-character title | one `error:` line, exit code 2, "
+    "before any model starts | `tests/test_cli.py` |",
+    "| SIGTERM with requests in flight | they get `SUMMARIZER_SHUTDOWN_GRACE_S` (30 s), then "
+    "uvicorn cancels them and logs it | "
+    "`tests/test_cli.py::test_serve_bounds_shutdown_and_trusts_no_forwarded_headers_by_default` |",
+    "",
+]
 COLUMNS = ("case", "tried", "status", "answer", "headers", "model calls")
 
 
@@ -71,6 +101,7 @@ def main() -> None:
         "injection against the fake model and the real embedded one (`tests/test_api.py`,",
         "`tests/test_e2e_embedded.py`).",
         "",
+        *EDGES,
     ]
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text("\n".join(text), encoding="utf-8")

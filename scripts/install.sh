@@ -9,7 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON=${PYTHON:-python3.11}
+# PYTHON picks the interpreter for .venv (any python3 >= 3.11): PYTHON=python3.12 make serve.
+# Default: python3.11 when it is on the PATH, else python3.
+if [ -z "${PYTHON:-}" ]; then
+    if command -v python3.11 >/dev/null 2>&1; then PYTHON=python3.11; else PYTHON=python3; fi
+fi
 LLAMA_VERSION=0.3.36
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 FLAGS_KEY=$(printf '%s' "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
@@ -28,7 +32,17 @@ if [ -f "$STAMP" ]; then
     exit 0
 fi
 
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+    if ! command -v "$PYTHON" >/dev/null 2>&1; then
+        echo "install: $PYTHON not found; install Python 3.11 or newer, or set PYTHON=/path/to/python3" >&2
+        exit 1
+    fi
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "install: $PYTHON is Python $("$PYTHON" -c 'import platform; print(platform.python_version())'); 3.11 or newer is needed (set PYTHON=python3.12, for example)" >&2
+        exit 1
+    fi
+    "$PYTHON" -m venv .venv
+fi
 .venv/bin/python -m pip install --quiet --upgrade pip wheel
 
 if ! ls "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then

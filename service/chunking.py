@@ -24,8 +24,11 @@ FURNITURE = r"""(
     )"""
 # Tried with fullmatch on a line already stripped of its surrounding whitespace.
 _FURNITURE_BODY = re.compile(FURNITURE, re.IGNORECASE | re.VERBOSE)
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace.
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+|$)""")
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace,
+# or at a CJK full stop, exclamation or question mark, which needs no space after it.
+_CJK_ENDS = "。！？"
+_CJK_CLOSERS = "\"'”’)\\]」』）"
+_SENTENCE_END = re.compile(rf"""[.!?…]+["'”’)\]]*(?=\s+|$)|[{_CJK_ENDS}]+[{_CJK_CLOSERS}]*""")
 _ABBREVIATIONS = frozenset(
     [
         "mr",
@@ -76,7 +79,7 @@ _LINE_BODY = re.compile(r"[^\S\n]*(\S(?:[^\n]*\S)?)")
 # class; a run such as "?!" is found by several of them, ending at the same place.
 _ENDS_AND_GAPS = [
     re.compile(rf"""({re.escape(t)}[.!?…]*["'”’)\]]*)(?:[^\S\n]+|(?=\n)|\Z)""") for t in ".!?…"
-]
+] + [re.compile(rf"""([{_CJK_ENDS}]+[{_CJK_CLOSERS}]*)[^\S\n]*""")]
 # Characters whose lower() is an ASCII letter, besides that letter's two cases.
 _LOWERS_TO_ASCII = {"\u212a": "k"}  # KELVIN SIGN
 _STRIP = ".!?…\"'”’)]"
@@ -181,9 +184,10 @@ def split(text: str) -> Layout:
     boilerplate = []
     for s, e in furniture:
         line_end = text.find("\n", e)
-        boilerplate.append(
-            Span(text.rfind("\n", 0, s) + 1, len(text) if line_end < 0 else line_end)
-        )
+        end = len(text) if line_end < 0 else line_end
+        if end > e and text[end - 1] == "\r":  # a CRLF line ends before its \r
+            end -= 1
+        boilerplate.append(Span(text.rfind("\n", 0, s) + 1, end))
     if furniture:
         dropped = set(furniture)
         bodies = [b for b in bodies if b not in dropped]

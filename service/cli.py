@@ -1,4 +1,9 @@
-"""The `summarizer` command: serve the API, summarize a file, list prompts."""
+"""The `summarizer` command: serve the API, summarize a file, list prompts, run the evals.
+
+Exit codes: 0 done; 1 an eval regressed against its baseline or some of its cases failed;
+2 a usage or input error (a bad option, file or article); 3 a bad setting (environment
+variables); 4 the model failed (unreachable, timed out, or its answer unusable).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,30 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import uuid
 from pathlib import Path
 
-from service import models, schemas
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from service import __version__, models, schemas
 from service.api.app import build_pipeline, open_client
 from service.embedded import model_endpoint
-from service.errors import SummarizerError
+from service.errors import InputError, SummarizerError
+from service.markup import html_to_text, is_document
+from service.pipeline import has_words
 from service.prompts import PromptLibrary
-from service.settings import Settings
+from service.settings import EMBEDDED_MODEL_NAME, Settings
+
+EXIT_REGRESSION, EXIT_USAGE, EXIT_SETTINGS, EXIT_MODEL = 1, 2, 3, 4
+SECRET_SETTINGS = frozenset({"api_keys", "openai_api_key"})
+
+
+class UsageError(Exception):
+    """Something the user must change in the command or its input; printed as one line."""
 
 
 async def summarize_text(
@@ -30,9 +48,17 @@ async def summarize_text(
         await client.close()
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def to_markdown(result: schemas.SummaryResponse) -> str:
-    """The summary, then each claim with its quotes and verdict."""
-    lines = ["## Summary", "", result.summary.text, "", "## Claims", ""]
+    """The summary with each sentence's verdict, then each claim with its quotes and verdict."""
+    lines = ["## Summary", "", result.summary.text, ""]
+    for s in result.summary.sentences:
+        mark = "supported" if s.supported else "NOT SUPPORTED: " + "; ".join(s.reasons)
+        lines.append(f"- {s.text} — _{mark}_")
+    lines += ["", "## Claims", ""]
     for c in result.claims:
         mark = "supported" if c.supported else "NOT SUPPORTED: " + "; ".join(c.reasons)
         who = f" (according to {c.attributed_to})" if c.attributed_to else ""
@@ -40,9 +66,9 @@ def to_markdown(result: schemas.SummaryResponse) -> str:
         lines.extend(f'  > "{e.quote}" (chars {e.start}–{e.end})' for e in c.evidence)
     p = result.provenance
     prompts = ", ".join(f"{x.name}/{x.version}" for x in p.prompts)
+    u = result.usage
     lines += ["", f"_Model {p.model} ({p.backend}); prompts {prompts}; "
-              f"{result.usage.model_calls} calls, {result.usage.prompt_tokens}+"
-              f"{result.usage.completion_tokens} tokens._"]  # fmt: skip
+              f"{_n(u.model_calls, 'call')}, {u.prompt_tokens}+{u.completion_tokens} tokens._"]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -50,17 +76,55 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.api.app import create_app
+    from service.api.http_protocol import HeaderTimeoutProtocol
 
-    # uvicorn turns SIGINT/SIGTERM into a lifespan shutdown, which stops the embedded server.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    # uvicorn turns SIGINT/SIGTERM into a lifespan shutdown, which stops the embedded server;
+    # requests still running get `shutdown_grace_s`, then uvicorn cancels them and says so.
+    # X-Forwarded-For is believed only from the proxies named in FORWARDED_ALLOW_IPS (uvicorn's
+    # default would trust any loopback client, which could then pick its rate-limit address).
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
+        timeout_keep_alive=5,
+        http=HeaderTimeoutProtocol,  # a request's headers must arrive within 10 s
+        proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
+    )
     return 0
 
 
+def read_article(name: str) -> str:
+    """The article in a UTF-8 file (or standard input for "-"); an HTML file is reduced to text."""
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file; give the path of a UTF-8 text file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{name} is a directory; give the path of a UTF-8 text file") from None
+    except OSError as e:
+        raise UsageError(f"{name}: cannot be read ({e.strerror or e})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise UsageError(
+            f"{name} is not UTF-8 text (byte {e.start} is 0x{data[e.start]:02x}); convert it, "
+            f"e.g. iconv -f latin1 -t utf-8 {name} > article.txt"
+        ) from None
+    if name.lower().endswith((".html", ".htm")) or is_document(text):
+        return html_to_text(text)  # offsets then index the reduced text, which --format json shows
+    return text
+
+
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
-    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    text = read_article(args.file)
+    if not has_words(text):  # found before a model is started, not after
+        raise UsageError(f"{args.file} has no letters or digits; nothing to summarize")
     request = schemas.SummaryRequest(
         text=text, title=args.title, prompt_version=args.prompt_version
     )
+    PromptLibrary(settings.prompts_dir).prompt_set(request.prompt_version)  # before any model
     with model_endpoint(settings) as base_url:
         result = asyncio.run(summarize_text(settings, base_url, request))
     if args.format == "json":
@@ -111,7 +175,29 @@ def _eval_settings(args: argparse.Namespace, settings: Settings) -> Settings:
 
 
 def _mode(args: argparse.Namespace) -> str:
+    if args.record and args.replay:
+        raise UsageError("--record and --replay exclude each other; give one")
     return "record" if args.record else "replay" if args.replay else "live"
+
+
+def _check_replay(args: argparse.Namespace, settings: Settings) -> None:
+    """Recordings are of the embedded model's calls: a replay under another model or endpoint
+    would find none of its calls recorded (and --record would call that model live)."""
+    if _mode(args) != "replay":
+        return
+    if settings.openai_base_url is not None:
+        raise UsageError(
+            "--replay answers from recordings of the embedded model's calls, so it needs "
+            "OPENAI_BASE_URL unset (a replay calls no endpoint); unset it and run again"
+        )
+    from evals import runner
+
+    recorded = sorted(p.name for p in runner.RECORDINGS.iterdir() if p.is_dir())
+    if settings.model.replace("/", "_") not in recorded:
+        raise UsageError(
+            f"no recordings of model {settings.model!r} (recorded: {', '.join(recorded)}); "
+            f"unset SUMMARIZER_MODEL or pass --model {recorded[0] if recorded else EMBEDDED_MODEL_NAME}"
+        )
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -119,6 +205,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = _eval_settings(args, settings)
     version = args.prompt_version or PromptLibrary(settings.prompts_dir).latest
+    _check_replay(args, settings)
     results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
     folder = args.out or runner.OUT / f"{settings.model}__{version}"
     for path in runner.write_outputs(results, folder):
@@ -127,7 +214,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     print(markdown_summary(results))
     baseline = args.baseline or runner.baseline_path(settings.model, version)
-    if args.update_baseline:
+    failed = runner.failed_cases(results)
+    if failed:  # their all-zero scores must never become a baseline
+        print(f"error: {_n(len(failed), 'case')} of {len(results['cases'])} failed "
+              f"({', '.join(failed)}); see above. No baseline was written.",
+              file=sys.stderr)  # fmt: skip
+    elif args.update_baseline:
         baseline.parent.mkdir(parents=True, exist_ok=True)
         baseline.write_text(
             json.dumps(runner.baseline_of(results), indent=1) + "\n", encoding="utf-8"
@@ -136,7 +228,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.check:
         if not baseline.exists():
             print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         old = json.loads(baseline.read_text(encoding="utf-8"))
         problems = metrics.regressions(old["overall"], results["overall"])
         if args.cases is None:
@@ -144,11 +236,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             problems += [
                 f"case {name} is in the baseline but was not run" for name in sorted(missing)
             ]
+        problems += [f"case {name} failed" for name in failed]
         if problems:
             print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)
-            return 1
+            return EXIT_REGRESSION
         print(f"check passed against {baseline.name}", file=sys.stderr)
-    return 0
+    return EXIT_REGRESSION if failed else 0
 
 
 def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
@@ -156,6 +249,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from evals.report import compare_markdown
 
     settings = _eval_settings(args, settings)
+    _check_replay(args, settings)
     a = runner.evaluate(settings, _mode(args), args.a, args.cases)  # type: ignore[arg-type]
     b = runner.evaluate(settings, _mode(args), args.b, args.cases)  # type: ignore[arg-type]
     text = compare_markdown(a, b)
@@ -164,18 +258,42 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     out.write_text(text, encoding="utf-8")
     print(text)
     print(f"wrote {out}", file=sys.stderr)
+    failed = [f"{r['prompt_version']}: {c}" for r in (a, b) for c in runner.failed_cases(r)]
+    if failed:
+        print(f"error: failed cases ({', '.join(failed)}); the comparison is not meaningful",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_REGRESSION
     return 0
 
 
-def _eval_options(p: argparse.ArgumentParser) -> None:
-    how = p.add_mutually_exclusive_group()
-    how.add_argument("--record", action="store_true",
-                     help="call the model for calls not recorded yet and save them under "
-                          "evals/recordings/; recorded calls are answered from disk")  # fmt: skip
-    how.add_argument("--replay", action="store_true",
-                     help="answer every call from evals/recordings/; no model is called")  # fmt: skip
-    p.add_argument("--cases", nargs="+", help="only these fixture cases (default all)")
-    p.add_argument("--prompts-dir", type=Path, help="another folder of prompt files")
+def _eval_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """--record/--replay/--cases/--prompts-dir, on `eval` and again on `eval compare`.
+
+    On the nested parser they default to nothing (SUPPRESS), so `eval --replay compare a b`
+    keeps the --replay given before `compare` instead of resetting it to False.
+    """
+    unset: dict[str, object] = {"default": argparse.SUPPRESS} if nested else {}
+    p.add_argument("--record", action="store_true", **unset,  # type: ignore[arg-type]
+                   help="call the model for calls not recorded yet and save them under "
+                        "evals/recordings/; recorded calls are answered from disk")  # fmt: skip
+    p.add_argument("--replay", action="store_true", **unset,  # type: ignore[arg-type]
+                   help="answer every call from evals/recordings/; no model is called")  # fmt: skip
+    p.add_argument("--cases", nargs="+", **unset,  # type: ignore[arg-type]
+                   help="only these fixture cases (default all)")  # fmt: skip
+    p.add_argument("--prompts-dir", type=Path, **unset,  # type: ignore[arg-type]
+                   help="another folder of prompt files")  # fmt: skip
+
+
+def _model_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
+    """--model, --embedded-model and --model-path, accepted before the subcommand and after it."""
+    unset: dict[str, object] = {"default": argparse.SUPPRESS} if nested else {}
+    p.add_argument("--model", **unset,  # type: ignore[arg-type]
+                   help="model name sent to the endpoint (SUMMARIZER_MODEL)")  # fmt: skip
+    p.add_argument("--embedded-model", choices=list(models.CATALOG), **unset,  # type: ignore[arg-type]
+                   help="catalog model to run embedded (SUMMARIZER_EMBEDDED_MODEL; "
+                        f"default {models.DEFAULT_MODEL})")  # fmt: skip
+    p.add_argument("--model-path", type=Path, **unset,  # type: ignore[arg-type]
+                   help="any local GGUF file to run embedded instead of a catalog model")  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:
@@ -183,13 +301,11 @@ def parser() -> argparse.ArgumentParser:
         prog="summarizer",
         description="Summaries and atomic claims, each proven against the article. "
         f"With no OPENAI_BASE_URL set, runs an embedded model (default {models.DEFAULT_MODEL}).",
+        epilog="exit codes: 0 done; 1 an eval regressed or some of its cases failed; 2 a bad "
+        "option, file or article; 3 a bad setting (environment); 4 the model failed",
     )
-    p.add_argument("--model", help="model name sent to the endpoint (SUMMARIZER_MODEL)")
-    p.add_argument("--embedded-model", choices=list(models.CATALOG),
-                   help="catalog model to run embedded (SUMMARIZER_EMBEDDED_MODEL; "
-                        f"default {models.DEFAULT_MODEL})")  # fmt: skip
-    p.add_argument("--model-path", type=Path,
-                   help="any local GGUF file to run embedded instead of a catalog model")  # fmt: skip
+    p.add_argument("--version", action="version", version=f"summarizer {__version__}")
+    _model_options(p)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="serve the HTTP API")
@@ -197,6 +313,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     s.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
     s.set_defaults(run=cmd_serve)
+    _model_options(s, nested=True)
 
     m = sub.add_parser("summarize", help="summarize a file (or - for stdin) without a server")
     m.add_argument("file", help="path of a UTF-8 text file, or - to read standard input")
@@ -205,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--prompt-version", help="released prompt set, e.g. v1 (default newest)")
     m.add_argument("--title", help="the article's headline")
     m.set_defaults(run=cmd_summarize)
+    _model_options(m, nested=True)
 
     ev = sub.add_parser(
         "eval",
@@ -222,12 +340,14 @@ def parser() -> argparse.ArgumentParser:
                     help="baseline file (default evals/baselines/<model>__<version>.json)")  # fmt: skip
     ev.add_argument("--out", type=Path, help="output folder (default evals/out/<model>__<version>)")
     ev.set_defaults(run=cmd_eval)
+    _model_options(ev, nested=True)
     ev_sub = ev.add_subparsers(dest="eval_command")
     cmp = ev_sub.add_parser("compare", help="two prompt versions side by side with deltas")
     cmp.add_argument("a", help="first prompt version, e.g. v1")
     cmp.add_argument("b", help="second prompt version, e.g. v2")
-    _eval_options(cmp)
-    cmp.add_argument("--out", type=Path, help="markdown file to write")
+    _eval_options(cmp, nested=True)
+    _model_options(cmp, nested=True)
+    cmp.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="markdown file to write")
     cmp.set_defaults(run=cmd_compare)
 
     mo = sub.add_parser("models", help="the embedded model catalog")
@@ -257,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    for noisy in ("httpx", "httpx2", "httpcore", "openai"):  # a line per HTTP call otherwise
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides: dict[str, object] = {}
     if args.model:
         overrides["model"] = args.model
@@ -264,12 +386,55 @@ def main(argv: list[str] | None = None) -> int:
         overrides["model_path"] = args.model_path
     if args.embedded_model:
         overrides["embedded_model"] = args.embedded_model
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except (ValidationError, SettingsError) as e:
+        print(f"error: bad setting: {settings_problem(e)}", file=sys.stderr)
+        return EXIT_SETTINGS
     try:
         return int(args.run(args, settings))
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValidationError as e:  # a request built from the options (title, prompt version)
+        print(f"error: {options_problem(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        return EXIT_USAGE
     except SummarizerError as e:
         print(f"error: {e.message}", file=sys.stderr)
-        return 2
+        return EXIT_MODEL
+
+
+def settings_problem(e: ValidationError | SettingsError) -> str:
+    """Which environment variable is wrong, and how, in one line."""
+    if isinstance(e, SettingsError):
+        return str(e)
+    problems = []
+    for err in e.errors():
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        field = Settings.model_fields.get(name)
+        alias = (
+            field.validation_alias if field and isinstance(field.validation_alias, str) else None
+        )
+        secret = name in SECRET_SETTINGS  # keys are never echoed
+        got = "" if secret else f" (got {err['input']!r:.40})"
+        problems.append(f"{alias or 'SUMMARIZER_' + name.upper()}: {_msg(err)}{got}")
+    return "; ".join(problems)
+
+
+def options_problem(e: ValidationError) -> str:
+    """Which option is wrong, and how, in one line."""
+    option = {"text": "the article", "title": "--title", "prompt_version": "--prompt-version"}
+    return "; ".join(
+        f"{option.get(str(err['loc'][0]), str(err['loc'][0])) if err['loc'] else 'input'}: {_msg(err)}"
+        for err in e.errors()
+    )
+
+
+def _msg(err: object) -> str:
+    return str(err["msg"]).removeprefix("Value error, ")  # type: ignore[index]
 
 
 if __name__ == "__main__":

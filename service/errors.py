@@ -40,6 +40,23 @@ class UnknownPromptVersionError(InputError):
     code = "unknown_prompt_version"
 
 
+class MarkupInTextError(InputError):
+    """A JSON `text` that is really HTML: evidence offsets would index tags, not the article."""
+
+    status_code = 400
+    code = "bad_request"
+
+
+class ClientDisconnectedError(SummarizerError):
+    """The client went away before its answer was ready; its model work was cancelled.
+
+    Nobody reads the answer: the status (nginx's 499) is what the request is counted as.
+    """
+
+    status_code = 499
+    code = "client_disconnected"
+
+
 # --- upstream errors (the model endpoint) ---------------------------------------------------
 
 

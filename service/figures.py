@@ -96,7 +96,13 @@ _AND = r"(?:(?<=hundred)|(?<=thousand)|(?<=million)|(?<=billion))\s+and\s+"  # "
 _WORD_RUN = rf"(?:a\s+(?=hundred|thousand|million|billion))?{_WORD}(?:(?:{_AND}|\s+|-){_WORD})*"
 _QUAL = "|".join(sorted((q.replace(" ", r"\s+") for q in QUALIFIERS), key=len, reverse=True))
 _MONTH = rf"(?:{'|'.join(sorted(MONTHS, key=len, reverse=True))})\.?"
-_NUM = r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# "4,700.5"; "1.234,5" (a decimal comma after dot-grouped thousands); "15 000" and "15 000,5"
+# (thousands grouped by spaces, as in SI style and most of Europe); plain "4700.5".
+_GROUP_SPACE = "[ \u00a0\u202f\u2009]"
+_NUM = (
+    r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+,\d+"
+    rf"|\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?:[.,]\d+)?|\d+(?:\.\d+)?)"
+)
 
 DATE_RE = re.compile(
     rf"\b(?:(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})"
@@ -202,6 +208,15 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
 
 
+def _digits_value(digits: str) -> float:
+    """The value of a number written in digits, with any of `_NUM`'s groupings."""
+    spaced = re.search(_GROUP_SPACE, digits) is not None
+    digits = re.sub(_GROUP_SPACE, "", digits)
+    if (spaced and "," in digits) or ("," in digits and "." in digits.split(",")[0]):
+        return float(digits.replace(".", "").replace(",", "."))  # a decimal comma
+    return float(digits.replace(",", ""))
+
+
 def _number(m: re.Match[str], text: str) -> Figure | None:
     """Classify one NUMBER_RE match as count, money, percent, ordinal, duration or year."""
     g = m.groupdict()
@@ -215,7 +230,7 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
         except ValueError:
             return None
     else:
-        value = float(g["digits"].replace(",", ""))
+        value = _digits_value(g["digits"])
         scale = g["scale"] or g["abbr"]
         if g["abbr"] in {"m", "k"} and not g["cur"]:
             return None  # "5m" is as likely metres as millions

@@ -141,12 +141,24 @@ def _retry_after(e: openai.APIStatusError) -> float | None:
         return None
 
 
+def _at(e: openai.OpenAIError) -> str:
+    """ " at scheme://host:port" of the request that failed (never a key, a path or a query)."""
+    url = getattr(getattr(e, "request", None), "url", None)
+    host = getattr(url, "host", None)
+    if not host:
+        return ""
+    port = getattr(url, "port", None)
+    return f" at {url.scheme}://{host}{f':{port}' if port else ''}"  # type: ignore[union-attr]
+
+
 def map_openai_error(e: openai.OpenAIError) -> UpstreamError:
     """The one place where `openai` exceptions become ours."""
     if isinstance(e, openai.APITimeoutError):
-        return UpstreamTimeoutError("the model endpoint did not answer in time")
+        return UpstreamTimeoutError(f"the model endpoint{_at(e)} did not answer in time")
     if isinstance(e, openai.APIConnectionError):
-        return UpstreamError("the model endpoint cannot be reached")
+        return UpstreamError(
+            f"the model endpoint{_at(e)} cannot be reached; check that it runs, and OPENAI_BASE_URL"
+        )
     if isinstance(e, openai.RateLimitError):
         return UpstreamRateLimitedError(
             "the model endpoint is rate limiting us; try again later",

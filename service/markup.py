@@ -42,6 +42,20 @@ def markup_tags(text: str) -> list[str]:
     return found[:5] or ([document.group(0)] if document else [])
 
 
+_STARTS_AS_DOCUMENT = re.compile(
+    r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<\s*(?:html|head|body)\b)", re.IGNORECASE | re.DOTALL
+)
+
+
+def is_document(text: str) -> bool:
+    """True when `text` opens as an HTML document (a doctype, <html>, <head> or <body>).
+
+    Stricter than `markup_tags`: plain text declared as such (a text/plain body, a .txt file)
+    may discuss tags at any length; only a page is refused, or reduced.
+    """
+    return _STARTS_AS_DOCUMENT.match(text[:100_000]) is not None
+
+
 class _TextOnly(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

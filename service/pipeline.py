@@ -17,6 +17,7 @@ from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArti
 from service.figures import figures_of
 from service.grounding import Found, Source, Verdict, check_statement, entities, fold_text
 from service.llm import LLM, Usage
+from service.normalize import compose, restore_offsets
 from service.prompts import PromptLibrary, PromptTemplate
 from service.settings import Settings
 
@@ -24,6 +25,15 @@ from service.settings import Settings
 # offsets into the submitted text stay valid.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEDUPE_SIMILARITY = 90.0
+
+
+def has_words(text: str) -> bool:
+    """True when `text` holds a letter or a digit in any script: something to summarize.
+
+    Whitespace, punctuation, symbols and emoji, control characters, zero-width characters and
+    byte-order marks alone are not an article (a model given them summarizes its own prompt).
+    """
+    return any(c.isalnum() for c in text)
 
 
 @dataclass
@@ -75,8 +85,11 @@ class Pipeline:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         text = req.text
-        if not text.strip():
-            raise EmptyArticleError("text is empty or only whitespace; send the article's text")
+        if not has_words(text):
+            raise EmptyArticleError(
+                "the article has no letters or digits (it is empty, or only whitespace, punctuation, "
+                "symbols, emoji or invisible characters); send the article's text"
+            )
         # every token holds at least one byte of UTF-8 (at most four per character), so most
         # articles are provably short enough without tokenizing them
         most = len(text) if text.isascii() else 4 * len(text)
@@ -84,17 +97,21 @@ class Pipeline:
         if most > limit and (article_tokens := len(self.encoding.encode_ordinary(text))) > limit:
             raise ArticleTooLongError(
                 f"the article has {article_tokens} tokens; the limit is "
-                f"{self.settings.max_article_tokens}",
+                f"{self.settings.max_article_tokens}: send it in parts of at most that size "
+                "(or, running the service yourself, raise SUMMARIZER_MAX_ARTICLE_TOKENS)",
                 details={"tokens": article_tokens, "limit": self.settings.max_article_tokens},
             )
         prompt_set = self.prompts.prompt_set(req.prompt_version)
         version = req.prompt_version or self.prompts.latest
+        # read the composed (NFC) form; offsets are mapped back to what was sent at the end
+        composed = compose(text)
+        sent, text = text, (composed.text if composed is not None else text)
         budget = self.chunk_budget(prompt_set["summarize"])
         key = None  # the request is hashed only when there is a cache to look in
         if self.cache is not None:
             key = cache_key(
                 service=__version__,  # a new release may check or answer differently
-                text=text,
+                text=sent,
                 title=req.title,
                 max_summary_words=req.max_summary_words,
                 prompts=sorted(p.sha256 for p in prompt_set.values()),
@@ -199,6 +216,8 @@ class Pipeline:
             ),
             timings_ms=timings,
         )
+        if composed is not None:
+            response = restore_offsets(response, composed)
         if self.cache is not None and key is not None:
             self.cache.put(key, response.model_dump_json())
         return response

@@ -6,40 +6,53 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.markup import markup_tags
-
 # --- the HTTP request -----------------------------------------------------------------------
 
 
 class SummaryRequest(BaseModel):
-    """An article to summarize."""
+    """An article to summarize.
+
+    An empty or letterless `text` and an unknown `prompt_version` are refused by the pipeline
+    (422, naming the released versions), not here, so every way in (JSON, text/plain, text/html,
+    the CLI) gets the same answer. Markup in a JSON `text` is refused by the API's handler: a
+    text/plain body is data even when it mentions tags.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     text: str = Field(
-        description="The article as plain text (markup is refused; POST a page as text/html).",
-        min_length=1,
+        description="The article as plain text (markup is refused; POST a page as text/html)."
     )
-    title: str | None = Field(default=None, max_length=500, description="Optional headline.")
+    title: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Optional headline; a blank one is the same as none.",
+    )
     prompt_version: str | None = Field(
         default=None,
-        pattern=r"^v[0-9]+$",
+        max_length=20,
         description="Released prompt set to use, e.g. 'v1'; default the newest.",
     )
     max_summary_words: int | None = Field(
-        default=None, ge=20, le=400, description="Summary length bound; default from the prompt."
+        default=None,
+        ge=20,
+        le=400,
+        description="Summary length bound; default from the prompt.",
     )
 
-    @field_validator("text")
+    @field_validator("max_summary_words", mode="before")
     @classmethod
-    def _plain_text(cls, text: str) -> str:
-        """Markup is refused: evidence offsets must index readable text, not tags."""
-        if tags := markup_tags(text):
-            raise ValueError(
-                f"text looks like HTML markup ({', '.join(tags[:3])}); send the article's plain "
-                "text, or POST the page with Content-Type: text/html to have it reduced to text"
-            )
-        return text
+    def _no_booleans(cls, words: object) -> object:
+        """true would pass as 1 (and then be 'below 20'): say what is really wrong."""
+        if isinstance(words, bool):
+            raise ValueError("should be a whole number of words (20–400), not true or false")
+        return words
+
+    @field_validator("title")
+    @classmethod
+    def _blank_title_is_none(cls, title: str | None) -> str | None:
+        """A whitespace-only title would be rendered as a headline of nothing."""
+        return title if title is None or title.strip() else None
 
 
 # --- what the model is asked to produce (its JSON schema is sent to the endpoint) ----------

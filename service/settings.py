@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from service.models import CATALOG, DEFAULT_MODEL, CatalogModel, catalog_model, custom_name
 
@@ -49,11 +51,13 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         default=None, description="Any local GGUF file to run instead of a catalog model."
     )
-    embedded_port: int = Field(default=0, description="Port of the embedded server; 0 picks one.")
-    embedded_n_ctx: int | None = Field(
-        default=None, ge=256, description="Context of the embedded server; unset, the catalog's."
+    embedded_port: int = Field(
+        default=0, ge=0, le=65535, description="Port of the embedded server; 0 picks one."
     )
-    embedded_threads: int | None = Field(default=None, description="Threads for llama.cpp.")
+    embedded_n_ctx: int | None = Field(
+        default=None, ge=512, description="Context of the embedded server; unset, the catalog's."
+    )
+    embedded_threads: int | None = Field(default=None, ge=1, description="Threads for llama.cpp.")
     structured_output: Literal["json_schema", "json_object_schema", "none"] | None = Field(
         default=None,
         description=(
@@ -62,26 +66,44 @@ class Settings(BaseSettings):
         ),
     )
     context_window: int | None = Field(
-        default=None, description="Model context in tokens; unset uses the known-model table."
+        default=None,
+        ge=512,
+        description="Model context in tokens; unset uses the known-model table.",
     )
-    output_reserve_tokens: int = Field(default=700, description="Tokens reserved for an answer.")
-    chunk_overlap_tokens: int = Field(default=60, description="Tokens repeated between chunks.")
+    output_reserve_tokens: int = Field(
+        default=700, ge=16, description="Tokens reserved for an answer."
+    )
+    chunk_overlap_tokens: int = Field(
+        default=60, ge=0, description="Tokens repeated between chunks."
+    )
     max_chunk_tokens: int | None = Field(
-        default=None, description="Upper bound on chunk size, below what the context allows."
+        default=None, ge=64, description="Upper bound on chunk size, below what the context allows."
     )
-    max_article_tokens: int = Field(default=60_000, description="Longest article accepted.")
-    max_body_bytes: int = Field(default=1_000_000, description="Largest request body accepted.")
-    temperature: float = Field(default=0.0, description="Sampling temperature.")
+    max_article_tokens: int = Field(default=60_000, ge=1, description="Longest article accepted.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1, description="Largest request body accepted."
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
     seed: int | None = Field(default=7, description="Sampling seed, where the server honours it.")
-    repair_attempts: int = Field(default=2, description="Times an invalid answer is sent back.")
-    call_timeout_s: float = Field(
-        default=300.0, description="Timeout of one model call (a small CPU model is slow)."
+    repair_attempts: int = Field(
+        default=2, ge=0, le=10, description="Times an invalid answer is sent back."
     )
-    request_deadline_s: float = Field(default=600.0, description="Deadline of one request.")
-    max_retries: int = Field(default=2, description="openai client retries on 429/5xx/network.")
-    max_running_requests: int = Field(default=4, description="Summaries at the model at once.")
-    max_queued_requests: int = Field(default=32, description="Summaries waiting; more get 503.")
-    map_concurrency: int = Field(default=2, description="Concurrent map calls for long articles.")
+    call_timeout_s: float = Field(
+        default=300.0, gt=0, description="Timeout of one model call (a small CPU model is slow)."
+    )
+    request_deadline_s: float = Field(default=600.0, gt=0, description="Deadline of one request.")
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="openai client retries on 429/5xx/network."
+    )
+    max_running_requests: int = Field(
+        default=4, ge=1, description="Summaries at the model at once."
+    )
+    max_queued_requests: int = Field(
+        default=32, ge=0, description="Summaries waiting; more get 503."
+    )
+    map_concurrency: int = Field(
+        default=2, ge=1, description="Concurrent map calls for long articles."
+    )
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
     cache_enabled: bool = Field(default=True, description="Keep answers in a SQLite cache.")
     cache_path: Path = Field(
@@ -96,14 +118,22 @@ class Settings(BaseSettings):
             "(about 5 KB an answer)."
         ),
     )
-    api_keys: list[str] = Field(
+    api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Accepted API keys, plain or 'sha256:<hex>'; empty means no key is needed.",
+        description=(
+            "Accepted API keys, plain or 'sha256:<hex>', as a JSON list or separated by commas; "
+            "empty means no key is needed."
+        ),
     )
     rate_limit_per_minute: int = Field(
         default=120,
         ge=0,
         description="Requests a minute per API key (per client address without keys); 0 is off.",
+    )
+    shutdown_grace_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="On SIGTERM, seconds in-flight requests may finish before they are cancelled.",
     )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
     encoding: str | None = Field(
@@ -139,6 +169,31 @@ class Settings(BaseSettings):
         if self.embedded_n_ctx is not None:
             return self.embedded_n_ctx
         return 8192 if self.model_path else self.catalog_model.n_ctx
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _keys_from_text(cls, value: object) -> object:
+        """A JSON list, or (from the environment) one key or several separated by commas."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [k.strip() for k in text.split(",") if k.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _sane_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            digest = key.removeprefix("sha256:")
+            if key.startswith("sha256:") and not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+                raise ValueError(
+                    "an entry starting 'sha256:' is not followed by 64 hex digits; give the "
+                    "sha256 hex digest of the key (sha256sum), or the key itself"
+                )
+            if not key.strip():
+                raise ValueError("an API key is empty")
+        return keys
 
     @property
     def embedded(self) -> bool:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,24 +46,82 @@ class Fault:
     statuses: tuple[int, ...] = ()  # every status of a burst, in any order
     expect: str = ""  # a note on the answer, for the document
     cache: str = ""  # "damaged": the cache file is not a database; "locked": held by another writer
+    says: str = ""  # what the answer must contain (the error's message, or the response JSON)
 
 
 def text(body: str, ctype: str = "text/plain") -> dict[str, Any]:
     return {"content": body.encode(), "headers": {"content-type": ctype}}
 
 
+def json_body(raw: bytes) -> dict[str, Any]:
+    return {"content": raw, "headers": {"content-type": "application/json"}}
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A body sent in 64 KB chunks without Content-Length (chunked), `size` bytes in all."""
+
+    size: int
+    head: bytes = b""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        sent = len(self.head)
+        while sent < self.size:
+            piece = min(65_536, self.size - sent)
+            sent += piece
+            yield b"x" * piece
+
+
 INPUT = [
     Fault("empty", "text is whitespace only", 422, "empty_article", {"json": {"text": " \n\t "}}),
+    # text with no letters or digits: nothing to summarize, whichever way it arrives (item 1)
+    Fault("empty-string", "text is the empty string", 422, "empty_article", {"json": {"text": ""}}, says='no letters or digits'),
+    Fault("nuls", "text is three NULs", 422, "empty_article", {"json": {"text": "\x00\x00\x00"}}),
+    Fault("many-nuls", "text is 5,000 NULs", 422, "empty_article", {"json": {"text": "\x00" * 5000}}),
+    Fault("zero-width", "text is only zero-width characters", 422, "empty_article",
+          {"json": {"text": "\u200b\u200c\u200d\u2060\ufeff"}}),
+    Fault("lone-bom", "text is a lone byte-order mark", 422, "empty_article",
+          {"json": {"text": "\ufeff"}}),
+    Fault("control-only", "text is only control characters", 422, "empty_article",
+          {"json": {"text": "\x01\x02\x07\x1b\x7f\x0b"}}),
+    Fault("punctuation-only", "text is only punctuation", 422, "empty_article",
+          {"json": {"text": "... !!! ??? ,,, ---"}}),
+    Fault("emoji-only", "text is only emoji", 422, "empty_article",
+          {"json": {"text": "\U0001f600 \U0001f44d\U0001f3fd \u2764\ufe0f \U0001f1fa\U0001f1f8"}}),
+    Fault("plain-nuls", "a text/plain body of four NULs", 422, "empty_article", text("\x00" * 4)),
+    Fault("plain-empty", "an empty text/plain body", 422, "empty_article", text("")),
+    Fault("html-no-text", "a text/html page with no text in it", 422, "empty_article",
+          text("<html><body><script>x()</script><img src=a.png></body></html>", "text/html")),
     Fault("boilerplate-only", "text holds only page furniture lines", 422, "empty_article",
           {"json": {"text": "| Also Read: More news |\nShare this article"}}),
-    Fault("missing-text", "no `text` field", 400, "bad_request", {"json": {"title": "x"}}),
+    Fault("missing-text", "no `text` field", 400, "bad_request", {"json": {"title": "x"}}, says='field is required'),
     Fault("wrong-type", "`text` is a number", 400, "bad_request", {"json": {"text": 5}}),
     Fault("unknown-field", "an unknown field `colour`", 400, "bad_request",
-          {"json": {"text": ARTICLE, "colour": "red"}}),
+          {"json": {"text": ARTICLE, "colour": "red"}}, says='the fields are text'),
     Fault("unknown-version", "`prompt_version` v99 (not released)", 422,
           "unknown_prompt_version", {"json": {"text": ARTICLE, "prompt_version": "v99"}}),
-    Fault("malformed-version", "`prompt_version` 'latest'", 400, "bad_request",
-          {"json": {"text": ARTICLE, "prompt_version": "latest"}}),
+    Fault("malformed-version", "`prompt_version` 'latest'", 422, "unknown_prompt_version",
+          {"json": {"text": ARTICLE, "prompt_version": "latest"}}, says='available: v1'),
+    # bodies and values the client gets told about in its own terms (item 11)
+    Fault("null-body", "the JSON body is null", 400, "bad_request", json_body(b"null"), says='must be an object'),
+    Fault("array-body", "the JSON body is an array", 400, "bad_request", json_body(b"[]"), says='must be an object'),
+    Fault("string-body", "the JSON body is a string", 400, "bad_request", json_body(b'"x"'), says='must be an object'),
+    Fault("empty-body", "an empty JSON body", 400, "bad_request", json_body(b""), says='body is empty'),
+    Fault("json-bom", "a JSON body that starts with a UTF-8 byte-order mark", 200, None,
+          json_body(b"\xef\xbb\xbf" + json.dumps({"text": ARTICLE}).encode()),
+          expect="answered; the byte-order mark is ignored"),
+    Fault("bool-words", "`max_summary_words` true", 400, "bad_request",
+          {"json": {"text": ARTICLE, "max_summary_words": True}}, says='not true or false'),
+    Fault("query-with-json", "`?prompt_version=v1` with a JSON body", 400, "bad_request",
+          {"json": {"text": ARTICLE}, "params": {"prompt_version": "v1"}}),
+    Fault("query-unknown", "text/plain with an unknown query parameter `?colour=red`", 400,
+          "bad_request", {**text(ARTICLE), "params": {"colour": "red"}}),
+    Fault("query-options", "text/plain with `?title=Bridge&prompt_version=v1`", 200, None,
+          {**text(ARTICLE), "params": {"title": "Bridge", "prompt_version": "v1"}},
+          expect="answered with prompt set v1; the query's options are used", says='"prompt_version":"v1"'),
+    Fault("blank-title", "a whitespace-only title", 200, None,
+          {"json": {"text": ARTICLE, "title": "   "}}, expect="answered as if no title was sent"),
     Fault("out-of-range", "`max_summary_words` 5 (range 20–400)", 400, "bad_request",
           {"json": {"text": ARTICLE, "max_summary_words": 5}}),
     Fault("long-title", "a 501-character title", 400, "bad_request",
@@ -86,9 +145,31 @@ INPUT = [
           text("<a/>", "application/xml")),
     Fault("body-too-large", "a 1,000,001-byte body (limit 1,000,000)", 413, "body_too_large",
           text("x" * 1_000_001)),
+    # the size limit is on the bytes the client sends, checked as they arrive (item 4)
+    Fault("plain-too-large-declared", "text/plain, Content-Length 80 MB (limit 1,000,000)", 413,
+          "body_too_large", {**text(ARTICLE), "headers": {"content-type": "text/plain",
+                                                          "content-length": "80000000"}},
+          expect="refused before the body is read"),
+    Fault("plain-too-large-streamed", "text/plain sent in 64 KB chunks with no Content-Length, "
+          "20 MB in all", 413, "body_too_large",
+          {"content": Stream(20_000_000), "headers": {"content-type": "text/plain"}}),
+    Fault("json-too-large-streamed", "JSON sent in 64 KB chunks with no Content-Length, "
+          "20 MB in all", 413, "body_too_large",
+          {"content": Stream(20_000_000, b'{"text": "'), "headers":
+           {"content-type": "application/json"}}),
+    Fault("cyrillic-near-limit", "a 2,900-byte Russian text/plain body (limit 3,000; 8,700 "
+          "bytes as ASCII-escaped JSON)", 200, None,
+          text(("Мэр Бренника открыл мост в понедельник. " * 40)[:1450]),
+          settings={"max_body_bytes": 3000},
+          expect="answered: the limit applies to what the client sent"),
+    Fault("plain-about-tags", "text/plain about HTML, naming <div>, <span>, <p>, <a>, <b>", 200,
+          None, text("The course covers <div>, <span>, <p>, <a> and <b> tags. " * 3),
+          expect="answered: text/plain is data, even when it discusses tags"),
+    Fault("plain-page", "an HTML document sent as text/plain", 400, "bad_request",
+          text("<!doctype html><html><body><p>" + ARTICLE + "</p></body></html>"), says='POST it with Content-Type: text/html'),
     Fault("too-many-tokens", "an article of 201 tokens (limit set to 50)", 413,
           "article_too_long", {"json": {"text": "word " * 200}},
-          settings={"max_article_tokens": 50}),
+          settings={"max_article_tokens": 50}, says='send it in parts'),
     Fault("no-key", "no API key when keys are configured", 401, "unauthorized",
           settings={"api_keys": ["k1"]}),
     Fault("wrong-key", "a wrong API key", 401, "unauthorized",
@@ -107,7 +188,7 @@ UPSTREAM = [
     Fault("upstream-500", "the model endpoint answers 500", 503, "upstream_unavailable",
           answers=(httpx.Response(500, json={"error": "boom"}),)),
     Fault("upstream-refused", "the connection is refused", 503, "upstream_unavailable",
-          answers=(httpx.ConnectError("refused"),)),
+          answers=(httpx.ConnectError("refused"),), says='http://fake.invalid'),
     Fault("upstream-400", "the model endpoint refuses the request (400)", 502,
           "upstream_rejected", answers=(httpx.Response(400, json={"error": "bad model"}),)),
     Fault("upstream-html", "the endpoint answers 200 with an HTML page (a proxy's)", 502,
@@ -120,6 +201,11 @@ UPSTREAM = [
           answers=(httpx.ReadTimeout("slow"),)),
     Fault("deadline", "the model takes 0.5 s; request deadline 0.1 s", 504, "deadline_exceeded",
           answers=(Slow(0.5, GOOD),), settings={"request_deadline_s": 0.1}),
+    Fault("deadline-queued", "4 requests at once, 1 running slot, the model takes 0.5 s a call; "
+          "request deadline 0.8 s", 504, "deadline_exceeded",
+          answers=(Slow(0.5, GOOD),) * 4, burst=4, statuses=(200, 504, 504, 504),
+          settings={"max_running_requests": 1, "request_deadline_s": 0.8},
+          expect="the deadline counts the time queued for a slot", says='waiting for a free model slot'),
     Fault("not-json", "3 answers that are not JSON", 502, "invalid_model_output",
           answers=("not json",) * 3),
     Fault("wrong-schema", "3 answers of the wrong shape", 502, "invalid_model_output",

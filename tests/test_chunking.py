@@ -96,3 +96,11 @@ def test_reference_boilerplate_never_reaches_a_chunk(reference_text: str) -> Non
         chunks, removed = chunk_text(reference_text, ENC, budget, 20)
         assert len(removed) == 1
         assert not any("Also Read" in c.text for c in chunks)
+
+
+def test_boilerplate_spans_of_crlf_lines_stop_before_the_carriage_return() -> None:
+    from service.chunking import split
+
+    text = "The council met on Monday.\r\nRead more: other news\r\nIt voted to build a bridge.\r\n"
+    (span,) = split(text).boilerplate
+    assert text[span.start : span.end] == "Read more: other news"

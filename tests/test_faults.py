@@ -25,6 +25,7 @@ def test_fault_gets_its_designed_answer(fault: Fault) -> None:
     assert r.headers["x-request-id"]
     for header in fault.headers:
         assert header in r.headers, header
+    assert fault.says in r.text, r.text
     if fault.code is None:
         answer = schemas.SummaryResponse.model_validate_json(r.content)
         if fault.id == "cut-off-kept":

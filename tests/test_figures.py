@@ -165,3 +165,26 @@ def test_figure_is_frozen() -> None:
 )
 def test_check_figures(claim: str, evidence: str, expected: list[str]) -> None:
     assert check_figures(claim, evidence) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("15 000 people fled", 15000.0),
+        ("15\u00a0000 people fled", 15000.0),
+        ("1\u202f234\u202f567 votes", 1234567.0),
+        ("1.234,5 tonnes of grain", 1234.5),
+        ("15 000,5 tonnes of grain", 15000.5),
+        ("4,700.5 tonnes of grain", 4700.5),
+        ("In 2019 300 people came", 2019.0),  # a year, then a count: not one number
+    ],
+)
+def test_numbers_grouped_the_european_way(text: str, value: float) -> None:
+    figure = extract_figures(text)[0]
+    assert figure.value == value
+    assert text[figure.start : figure.end] == figure.text
+
+
+def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
+    assert check_figures("15,000 people fled the city", "about 15 000 people fled the city") == []
+    assert check_figures("1,234.5 tonnes", "1.234,5 tonnes were shipped") == []

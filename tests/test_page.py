@@ -121,14 +121,14 @@ def _free_port() -> int:
 class Served:
     """The real app with the page route, over a fake model, served by uvicorn in a thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, **settings: Any) -> None:
         import uvicorn
 
         from service.api.app import create_app
         from tests.conftest import fake_settings
 
         self.fake = FakeModel()
-        app = create_app(fake_settings(), http_client=self.fake.http_client())
+        app = create_app(fake_settings(**settings), http_client=self.fake.http_client())
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         config = uvicorn.Config(
@@ -256,6 +256,7 @@ def test_reference_article_highlights_exact_evidence(
 
     # focusing a claim highlights its span(s); Enter scrolls the article to it
     far = max(range(len(body["claims"])), key=lambda i: body["claims"][i]["evidence"][0]["start"])
+    page.mouse.move(0, 0)  # the pointer, left where Summarize was, may rest on another claim
     page.locator("#claims > li").nth(far).focus()
     active = page.locator("#article-view mark.active")
     expect(active.first).to_be_visible()
@@ -424,3 +425,52 @@ def test_a_chosen_txt_file_fills_the_article(page: Page) -> None:
         "#file", files=[{"name": "photo.png", "mimeType": "image/png", "buffer": b"\x89PNG"}]
     )
     expect(page.get_by_role("alert")).to_contain_text("not a plain-text file")
+
+
+@needs_browser
+@pytest.mark.browser
+def test_an_error_replaces_the_results_and_is_said_once(page: Page, served: Served) -> None:
+    from playwright.sync_api import expect
+
+    claim = {"text": "The mayor opened a bridge on Monday.", "kind": "event",
+             "attributed_to": None, "quote": "The mayor of Brennick opened a bridge on Monday"}  # fmt: skip
+    served.fake.enqueue({"summary": "The mayor opened a bridge.", "claims": [claim]})
+    status, body = _submit(page, "The mayor of Brennick opened a bridge on Monday.")
+    assert status == 200, body
+    expect(page.locator("#results")).to_be_visible()
+    # one of each: no "1 claims", "1 calls"
+    expect(page.locator("#stats")).to_contain_text("1 claim:")
+    expect(page.locator("#status")).to_contain_text("Done: 1 claim,")
+    expect(page.locator("#usage")).to_contain_text("Cut-off answers salvaged")
+    # the blue highlight (a summary sentence's evidence) has its legend entry
+    expect(page.locator(".legend .swatch.sent")).to_have_count(1)
+
+    page_html = "<html><body><p>The mayor spoke.</p><p>He left.</p></body></html>"
+    status, body = _submit(page, page_html)
+    assert status == 400, body
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("send the article's plain text")
+    assert page.text_content("#alert").count("looks like HTML markup") == 1
+    assert "Value error" not in page.text_content("#alert")
+    expect(page.locator("#results")).to_be_hidden()  # not the previous article's results
+
+
+@needs_browser
+@pytest.mark.browser
+def test_the_page_works_when_the_service_requires_an_api_key(browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    with Served(api_keys=["page-key"]) as keyed:
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.goto(keyed.url)
+        pg.wait_for_selector("#version[data-loaded='false']")
+        expect(pg.locator("#version-hint")).to_contain_text("requires an API key")
+        pg.fill("#apikey", "page-key")
+        pg.dispatch_event("#apikey", "change")
+        pg.wait_for_selector("#version[data-loaded='true']")
+        status, body = _submit(pg, "The mayor of Brennick opened a bridge on Monday.")
+        assert status == 200, body
+        expect(pg.locator("#results")).to_be_visible()
+        assert keyed.fake.history  # the request reached the model: the key was sent
+        context.close()

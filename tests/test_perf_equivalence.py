@@ -61,7 +61,8 @@ def boilerplate_spans(text: str) -> list[Span]:
     spans = []
     for m in re.finditer(r"[^\n]+", text):
         if _BOILERPLATE.match(m.group(0)):
-            spans.append(Span(m.start(), m.end()))
+            crlf = m.group(0).endswith("\r")  # the line of a CRLF text ends before its \r
+            spans.append(Span(m.start(), m.end() - crlf))
     return spans
 
 
@@ -70,7 +71,7 @@ def paragraphs(text: str, removed: list[Span]) -> list[Span]:
     dropped = {(s.start, s.end) for s in removed}
     out = []
     for m in re.finditer(r"[^\n]+", text):
-        if (m.start(), m.end()) in dropped:
+        if (m.start(), m.end() - m.group(0).endswith("\r")) in dropped:
             continue
         line = m.group(0)
         lead = len(line) - len(line.lstrip())

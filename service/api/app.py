@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import hashlib
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx2 as httpx
 import openai
@@ -17,22 +20,46 @@ from litestar import Litestar, Request, Response, Router, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+)
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from service import __version__, schemas
 from service.admission import Admission
-from service.api.middleware import REDUCED_FROM_HTML, request_id_middleware, text_body_middleware
-from service.api.page import index
+from service.api.docs import OfflineDocsPlugin
+from service.api.middleware import (
+    BODY_KIND,
+    REDUCED_FROM_HTML,
+    body_middleware,
+    head_middleware,
+    request_id_middleware,
+)
+from service.api.page import favicon, index
 from service.cache import open_cache
 from service.embedded import model_endpoint, model_identity
-from service.errors import SummarizerError, UpstreamError
+from service.errors import (
+    ClientDisconnectedError,
+    DeadlineExceededError,
+    MarkupInTextError,
+    SummarizerError,
+    UpstreamError,
+)
 from service.llm import LLM, map_openai_error
+from service.markup import markup_tags
 from service.metrics import CONTENT_TYPE, ERROR_CODE, Metrics
 from service.pipeline import Pipeline
 from service.prompts import PromptLibrary
@@ -171,11 +198,41 @@ SUMMARY_ERRORS = _errors(
 )
 
 
+@dataclass
+class SummaryOperation(Operation):
+    """The OpenAPI entry of POST /v1/summaries: its three body types and, for the text bodies,
+    the options they take in the query string."""
+
+    def __post_init__(self) -> None:
+        if self.request_body is not None and not isinstance(self.request_body, Reference):
+            text = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="The article itself.")
+            )
+            page = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="An HTML page, reduced to text.")
+            )
+            self.request_body.content.update({"text/plain": text, "text/html": page})
+        only_text = " (text/plain and text/html bodies only; JSON takes it in the body)"
+        self.parameters = [
+            *(self.parameters or []),
+            Parameter(name="title", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.STRING, max_length=500),
+                      description="Optional headline" + only_text),
+            Parameter(name="prompt_version", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.STRING),
+                      description="Released prompt set, e.g. v1" + only_text),
+            Parameter(name="max_summary_words", param_in=ParamType.QUERY, required=False,
+                      schema=Schema(type=OpenAPIType.INTEGER, minimum=20, maximum=400),
+                      description="Summary length bound" + only_text),
+        ]  # fmt: skip
+
+
 @post(
     "/v1/summaries",
     summary="Summarize an article",
     status_code=200,
     responses=SUMMARY_ERRORS,
+    operation_class=SummaryOperation,
 )
 async def create_summary(
     data: JSONBody[schemas.SummaryRequest],
@@ -184,17 +241,68 @@ async def create_summary(
 ) -> schemas.SummaryResponse:
     """Summarize an article and return its summary and claims, each proven against the text.
 
-    Send JSON (`{"text": ...}`), the article itself as `text/plain`, or a page as `text/html`.
+    Send JSON (`{"text": ...}`), the article itself as `text/plain`, or a page as `text/html`
+    (options then go in the query string: `?title=`, `?prompt_version=`, `?max_summary_words=`).
     """
-    async with backend.admission.slot():
-        response = await backend.pipeline.summarize(data, request_id(request))
-    if request.scope.get("state", {}).get(REDUCED_FROM_HTML):
+    state = request.scope.get("state", {})
+    if state.get(BODY_KIND, "json") == "json" and (tags := markup_tags(data.text)):
+        raise MarkupInTextError(
+            f"text looks like HTML markup ({', '.join(tags[:3])}); send the article's plain "
+            "text, or POST the page with Content-Type: text/html to have it reduced to text",
+            details={"field": "text", "tags": tags[:5], "send_as": "text/html"},
+        )
+    rid = request_id(request)
+    work = asyncio.ensure_future(_summarize(backend, data, rid))
+    gone = asyncio.ensure_future(_disconnect(request))
+    try:
+        await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        abandoned = not work.done()  # the client went away first (or this handler was cancelled)
+        if abandoned:
+            work.cancel()
+    if abandoned:
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        raise ClientDisconnectedError(
+            "the client closed the connection before the summary was ready; its model work "
+            "was cancelled"
+        )
+    response = work.result()
+    if state.get(REDUCED_FROM_HTML):
         response = response.model_copy(update={"article_text": data.text})
     stats = response.claim_stats
     backend.metrics.summary(
         response.provenance.path, response.cached, stats.supported, stats.unsupported
     )
     return response
+
+
+async def _summarize(
+    backend: Backend, data: schemas.SummaryRequest, rid: str
+) -> schemas.SummaryResponse:
+    """One summary under the request deadline, which counts the time spent queued for a slot."""
+    deadline = backend.pipeline.settings.request_deadline_s
+    started = time.monotonic()
+    queued = None
+    try:
+        async with asyncio.timeout(deadline), backend.admission.slot():
+            queued = time.monotonic() - started
+            return await backend.pipeline.summarize(data, rid)
+    except TimeoutError as e:
+        waited = time.monotonic() - started if queued is None else queued
+        where = f" ({waited:.1f} s of it waiting for a free model slot)" if waited >= 0.05 else ""
+        raise DeadlineExceededError(
+            f"the summary was not ready within the {deadline:g} s request deadline{where}; "
+            "try again later, or raise SUMMARIZER_REQUEST_DEADLINE_S",
+            details={"deadline_s": deadline, "queued_s": round(waited, 3)},
+        ) from e
+
+
+async def _disconnect(request: Request[Any, Any, Any]) -> None:
+    """Return when the client goes away (the body has been read: only a disconnect can come)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 @get("/v1/prompts", summary="List prompt files")
@@ -233,6 +341,27 @@ async def ready(backend: NamedDependency[Backend]) -> Response[dict[str, str]]:
     return Response({"status": "ready", "model": backend.pipeline.llm.model}, status_code=200)
 
 
+async def _probe(client: openai.AsyncOpenAI, base_url: str) -> None:
+    """Say at start-up when the configured endpoint does not answer (a typo in OPENAI_BASE_URL
+    would otherwise show only as every summary failing). The service starts anyway: the
+    endpoint may come up later, and /ready reports it."""
+    try:
+        await client.models.list(timeout=5.0)
+    except openai.OpenAIError as e:
+        log.warning(
+            "the model endpoint OPENAI_BASE_URL=%s does not answer (%s); summaries will fail "
+            "until it does",
+            _without_credentials(base_url),
+            map_openai_error(e).message,
+        )
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without any user:password part, fit for a log line."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 # --- errors: one table, one body shape -------------------------------------------------------
 
 
@@ -252,8 +381,25 @@ def domain_error(
     headers = None
     if isinstance(exc, UpstreamError) and exc.retry_after is not None:
         headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
-    log.warning("request %s failed: %s (%s)", request_id(request), exc.code, exc.message)
+    level = logging.INFO if isinstance(exc, ClientDisconnectedError) else logging.WARNING
+    log.log(level, "request %s failed: %s (%s)", request_id(request), exc.code, exc.message)
     return _error(request, exc.status_code, exc.code, exc.message, exc.details, headers)
+
+
+REQUEST_FIELDS = ", ".join(schemas.SummaryRequest.model_fields)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """One validation problem in the client's terms: which field, what is wrong, what to send."""
+    key = str(error.get("key") or "")
+    message = str(error.get("message", "invalid")).removeprefix("Value error, ")
+    if not key or key == "data" or "instance of SummaryRequest" in message:
+        return f'the JSON body must be an object such as {{"text": "..."}}, with fields {REQUEST_FIELDS}'
+    if "Extra inputs are not permitted" in message:
+        return f"unknown field {key!r}; the fields are {REQUEST_FIELDS}"
+    if "Field required" in message:
+        return f"{key}: the field is required"
+    return f"{key}: {message}"
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[schemas.ErrorBody]:
@@ -262,19 +408,18 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     status = exc.status_code
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         details["errors"] = exc.extra
-        problems = [
-            f"{e['key']}: {str(e.get('message', 'invalid')).removeprefix('Value error, ')}"
-            for e in exc.extra
-            if isinstance(e, dict) and e.get("key")
-        ]
-        if problems:
-            message = "invalid request: " + "; ".join(problems[:3])
+        problems = list(dict.fromkeys(_problem(e) for e in exc.extra if isinstance(e, dict)))
+        message = "invalid request: " + "; ".join(problems[:3] or [str(exc.detail)])
     elif status == 400:
         message = f"the request body could not be read as JSON: {exc.detail}"
     elif status == 413:
-        limit = request.app.request_max_body_size
+        limit = request.app.state.get("max_body_bytes", request.app.request_max_body_size)
         message = f"the request body is larger than the {limit:,}-byte limit; send less text"
         details["limit_bytes"] = limit
+    elif status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+    elif status == 404:
+        message = f"no such path: {request.url.path}; see /schema for the API"
     code = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
             413: "body_too_large", 415: "unsupported_media_type",
             429: "rate_limited"}.get(status, "http_error")  # fmt: skip
@@ -320,6 +465,8 @@ def create_app(
             pipeline = build_pipeline(settings, client, prompts, metrics)
             metrics.watch(pipeline.cache, admission)
             app.state.backend = Backend(pipeline, client, admission, metrics)
+            if not settings.embedded:
+                await _probe(client, base_url)
             # What is built by now (modules, tokenizer, prompts, clients) lives as long as the
             # app: keep it out of the cyclic collector's sight, so that collections walk only what
             # requests allocate (about 10% of a summary's own time, measured in process).
@@ -347,6 +494,7 @@ def create_app(
     app = Litestar(
         route_handlers=[
             index,
+            favicon,
             guarded,
             health,
             ready,
@@ -354,20 +502,26 @@ def create_app(
         ],
         lifespan=[lifespan],
         dependencies={"backend": Provide(provide_backend, sync_to_thread=False)},
-        middleware=[text_body_middleware],
+        middleware=[DefineMiddleware(body_middleware, max_body_bytes=settings.max_body_bytes)],
         exception_handlers={
             SummarizerError: domain_error,
             HTTPException: http_error,
             RecursionError: too_deep,
             Exception: unexpected_error,
         },
-        request_max_body_size=settings.max_body_bytes,
+        # body_middleware limits what the client sends as it arrives; this bounds the JSON it
+        # re-sends for a text body (escapes can make it up to 6 times longer)
+        request_max_body_size=6 * settings.max_body_bytes + 65_536,
+        state=State({"max_body_bytes": settings.max_body_bytes}),
         openapi_config=OpenAPIConfig(
             title="Summarizer",
             version=__version__,
             description="Summaries and atomic claims, each proven against the article.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[
+                OfflineDocsPlugin(),
+                SwaggerRenderPlugin(),
+            ],  # the first needs no network
         ),
         debug=False,
         logging_config=None,  # the process owns logging (the CLI configures it), not the app
@@ -375,5 +529,5 @@ def create_app(
     # Outermost, around Litestar's own exception handling and routing, so that every response
     # (a 404, or an error raised by route middleware such as the rate limit) gets a request id
     # and security headers and is timed and counted.
-    app.asgi_handler = metrics.timed(request_id_middleware(app.asgi_handler))
+    app.asgi_handler = metrics.timed(request_id_middleware(head_middleware(app.asgi_handler)))
     return app

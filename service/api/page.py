@@ -51,3 +51,8 @@ HEADERS = {
 def index() -> Response[str]:
     """The page: paste an article, see its summary and claims with their evidence."""
     return Response(PAGE_HTML, media_type=MediaType.HTML, headers=HEADERS)
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False, status_code=204)
+def favicon() -> None:
+    """No icon: browsers ask for one on every page load; 204 instead of a 404 in the console."""
