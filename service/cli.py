@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import uuid
@@ -51,9 +52,63 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from service.api.app import create_app
 
+    if args.workers > 1:
+        return serve_workers(args, settings)
+
     # uvicorn turns SIGINT/SIGTERM into a lifespan shutdown, which stops the embedded server.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def serve_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """`args.workers` uvicorn processes on one port that share one model server started here.
+
+    The workers build their app from the environment (`create_app()` with `Settings()`), so what
+    the command line set goes there too, and the embedded server's URL as SUMMARIZER_EMBEDDED_URL.
+    On SIGTERM or SIGINT uvicorn stops the workers (each finishes its requests in flight) and
+    returns; then the model server is stopped. Admission limits (SUMMARIZER_MAX_RUNNING_REQUESTS,
+    SUMMARIZER_MAX_QUEUED_REQUESTS) hold per worker; the cache and the rate limit are shared
+    through SUMMARIZER_REDIS_URL (without it: one SQLite file, limits per worker).
+    """
+    import uvicorn
+
+    with model_endpoint(settings) as base_url:
+        os.environ["SUMMARIZER_MODEL"] = settings.model
+        if settings.model_path is not None:
+            os.environ["SUMMARIZER_MODEL_PATH"] = str(settings.model_path)
+        if settings.embedded:
+            os.environ["SUMMARIZER_EMBEDDED_URL"] = base_url
+        uvicorn.run(
+            "service.api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            log_config=_worker_logging(),
+        )
+    return 0
+
+
+def _worker_logging() -> dict[str, object]:
+    """uvicorn's logging, plus the service's own loggers at INFO in the format `main` sets."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = {**LOGGING_CONFIG}
+    config["formatters"] = {
+        **LOGGING_CONFIG["formatters"],
+        "service": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    }
+    config["handlers"] = {
+        **LOGGING_CONFIG["handlers"],
+        "service": {"class": "logging.StreamHandler", "formatter": "service",
+                    "stream": "ext://sys.stderr"},
+    }  # fmt: skip
+    config["loggers"] = {
+        **LOGGING_CONFIG["loggers"],
+        "service": {"handlers": ["service"], "level": "INFO", "propagate": False},
+    }
+    return config
 
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
@@ -152,6 +207,13 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prompts-dir", type=Path, help="another folder of prompt files")
 
 
+def _at_least_one(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {n}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="summarizer",
@@ -166,6 +228,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     s.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    s.add_argument("--workers", type=_at_least_one, default=1,
+                   help="worker processes on the one port, sharing one embedded model server; "
+                        "set SUMMARIZER_REDIS_URL to share the cache and rate limit (default 1)")  # fmt: skip
     s.set_defaults(run=cmd_serve)
 
     m = sub.add_parser("summarize", help="summarize a file (or - for stdin) without a server")
