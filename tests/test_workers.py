@@ -150,3 +150,16 @@ def test_workers_share_one_model_server_one_limit_and_stop_cleanly(
             if alive(p):
                 os.kill(p, signal.SIGKILL)
         log.close()
+
+
+@needs_redis
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree in /proc")
+def test_the_load_benchmark_runs_across_workers_on_tiny_counts() -> None:
+    """benchmarks/load.py's multi-worker run, end to end with tiny counts (not a measurement)."""
+    from benchmarks.load import across_workers
+
+    rows = across_workers(workers=2, requests=12, concurrency=4, limit=8)
+    checked = {r["metric"]: r["ok"] for r in rows if r["ok"] is not None}
+    assert len(checked) == 7 and all(checked.values()), rows
+    limited = [r["value"] for r in rows if r["metric"].startswith("designed 429")]
+    assert limited == [12 - 8, 24 - 8]  # one limit for both workers, run after run
