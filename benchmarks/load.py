@@ -202,7 +202,11 @@ def fleet(workers: int, limit: int, keys: list[str]) -> Iterator[tuple[Child, Re
                 port, env=env,
             )  # fmt: skip
             service.wait_for("/ready", timeout=120)
-            time.sleep(1.0)  # every worker up, not only the first to answer
+            deadline = time.monotonic() + 120  # every worker up, not only the first to answer
+            while service.tail(1_000_000).count("ready to serve") < workers:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"not every worker started:\n{service.tail()}")
+                time.sleep(0.1)
             yield service, redis
         finally:
             if service is not None:

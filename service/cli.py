@@ -60,6 +60,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+WORKER_HEALTHCHECK_S = 60
+
+
 def serve_workers(args: argparse.Namespace, settings: Settings) -> int:
     """`args.workers` uvicorn processes on one port that share one model server started here.
 
@@ -86,6 +89,9 @@ def serve_workers(args: argparse.Namespace, settings: Settings) -> int:
             workers=args.workers,
             log_level=args.log_level,
             log_config=_worker_logging(),
+            # a new worker's first health answer: uvicorn's 5 s kills and restarts a worker
+            # still importing on a busy machine
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
     return 0
 

@@ -7,6 +7,7 @@ import gc
 import hashlib
 import hmac
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -346,6 +347,7 @@ def create_app(
             pipeline = build_pipeline(settings, client, prompts, metrics, shared)
             metrics.watch(pipeline.cache, admission, shared.link if shared else None)
             app.state.backend = Backend(pipeline, client, admission, metrics, shared)
+            log.info("process %d ready to serve", os.getpid())  # one line per worker
             # What is built by now (modules, tokenizer, prompts, clients) lives as long as the
             # app: keep it out of the cyclic collector's sight, so that collections walk only what
             # requests allocate (about 10% of a summary's own time, measured in process).
