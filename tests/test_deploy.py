@@ -108,7 +108,9 @@ def test_ports_urls_and_model_names_agree(name: str) -> None:
     served = model_opts.get("served-model-name") or model_opts["alias"]
     assert values["SUMMARIZER_MODEL"] == served
     window = int(values["SUMMARIZER_CONTEXT_WINDOW"])
-    if "max-model-len" in model_opts:  # vLLM
+    if "max-model-len" in model_opts:  # vLLM: `vllm serve MODEL --options`
+        assert services[model_service]["entrypoint"] == ["vllm", "serve"]
+        assert not services[model_service]["command"][0].startswith("--")
         assert window <= int(model_opts["max-model-len"])
         assert "enable-prefix-caching" in model_opts
     else:  # llama-server splits its context between its slots
