@@ -5,9 +5,10 @@ registered in the app's stores): `summarizer_cache` and `summarizer_rate_limit`.
 
 Redis only saves work or enforces fairness, so it never costs a summary. Every call is bounded
 (`redis_timeout_s` to connect and to read; one retry, only on a dropped connection). A failed
-call marks Redis down: the cache answers a miss and skips its store, the rate limit counts in
+call goes without Redis: the cache answers a miss and skips its store, the rate limit counts in
 this process's memory instead (fail open to the per-process limit the service had before Redis:
-with N workers a client gets at most N times its limit during an outage). While Redis is down, one call a second goes to it as a probe
+with N workers a client gets at most N times its limit during an outage). Three failures in a
+row make an outage: while Redis is down, one call a second goes to it as a probe
 and the rest skip it at once, so a black-holed Redis costs no request its timeout; the first
 answer ends the outage. An outage is logged twice, when it starts and when it ends, and counted
 in /metrics.
@@ -41,7 +42,7 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.types import Receive, Scope, Send
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -56,6 +57,14 @@ CACHE_NAMESPACE = "summarizer_cache"
 RATE_LIMIT_NAMESPACE = "summarizer_rate_limit"
 # While Redis is down, one call this often goes to it to see whether it is back.
 PROBE_INTERVAL_S = 1.0
+# Failures in a row that make an outage. One alone is more often a worker too busy to read the
+# answer in time (its event loop lagging under a burst) than a Redis gone: that call goes without
+# Redis, the next ones try it again.
+FAILURES_FOR_OUTAGE = 3
+# Connections per process: a Redis call holds one for a round trip (well under a millisecond), so
+# a few serve thousands of calls a second; a burst waits for one (within the call's bound)
+# instead of opening dozens at once.
+POOL_SIZE = 8
 
 # The entry and its recency in one step. KEYS: entry, index; ARGV: now.
 _GET = """
@@ -120,10 +129,13 @@ class RedisLink:
     _down_since: float | None = None
     _probe_at: float = 0.0
     _missed: int = 0
+    _failures: int = 0  # in a row
 
     def __post_init__(self) -> None:
-        self.client = Redis.from_url(
+        pool = BlockingConnectionPool.from_url(
             self.url,
+            max_connections=POOL_SIZE,
+            timeout=self.timeout,  # the wait for a free connection
             socket_connect_timeout=self.timeout,
             socket_timeout=self.timeout,
             # once, at once, and only when the connection is gone: a pooled connection to a
@@ -132,6 +144,7 @@ class RedisLink:
             retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             decode_responses=False,
         )
+        self.client = Redis(connection_pool=pool)
 
     @property
     def up(self) -> bool:
@@ -166,8 +179,9 @@ class RedisLink:
         raise RedisUnavailable(feature) from cause
 
     def _failed(self, e: BaseException) -> None:
+        self._failures += 1
         self._probe_at = time.monotonic() + PROBE_INTERVAL_S
-        if self._down_since is None:
+        if self._down_since is None and self._failures >= FAILURES_FOR_OUTAGE:
             self._down_since = time.monotonic()
             self._missed = 0
             self.outages += 1
@@ -179,6 +193,7 @@ class RedisLink:
             )
 
     def _answered(self) -> None:
+        self._failures = 0
         if self._down_since is not None:
             log.warning(
                 "Redis at %s answers again after %.1f s; %d calls went without it",

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from litestar.testing import TestClient
 
@@ -84,6 +85,30 @@ def test_a_client_over_its_limit_is_refused_by_every_worker(redis: RedisServer) 
     assert codes == [200] * 4 + [429] * 6
     assert {r.json()["error"] for r in statuses[4:]} == {"rate_limited"}
     assert all("retry-after" in r.headers for r in statuses[4:])
+
+
+async def test_concurrent_requests_on_two_workers_get_exactly_one_limit(
+    redis: RedisServer,
+) -> None:
+    """The check and the count are one step in Redis: requests arriving together on two workers
+    cannot both read the same count and both pass (Litestar's own read-then-write would)."""
+    fake = FakeModel()
+    # a generous timeout: 30 requests and both apps share this one event loop, on a machine that
+    # may be busy, and a call that times out counts in the worker alone (the fail-open policy,
+    # tested below), which is not what this test is about
+    settings = fake_settings(redis_url=redis.url, rate_limit_per_minute=10, redis_timeout_s=2.0)
+    apps = [create_app(settings, http_client=fake.http_client()) for _ in range(2)]
+    async with (
+        apps[0].lifespan(),
+        apps[1].lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://a") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://b") as b,
+    ):
+        answers = await asyncio.gather(
+            *((a if i % 2 else b).post("/v1/summaries", json=ARTICLE) for i in range(30))
+        )
+    codes = [r.status_code for r in answers]
+    assert codes.count(200) == 10 and codes.count(429) == 20
 
 
 def test_redis_stopped_mid_run_the_service_answers_and_recovers_on_its_own(
@@ -168,9 +193,12 @@ def test_a_redis_restart_loses_no_answer_already_returned(tmp_path: Path, persis
     server.start()
     fake = FakeModel()
     try:
-        with worker(server, fake) as a:
+        # a generous timeout: an fsync on every write can take long on a busy disk, and a store
+        # that times out is skipped (a later miss), which is not what this test is about
+        with worker(server, fake, redis_timeout_s=2.0) as a:
             returned = a.post("/v1/summaries", json=ARTICLE)
             assert returned.status_code == 200
+            assert server.command("DBSIZE") == ":2"  # the entry and its recency index
             server.kill()  # a crash right after the answer went out
             server.start()
             time.sleep(PROBE_INTERVAL_S + 0.1)

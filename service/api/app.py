@@ -336,7 +336,7 @@ def create_app(
         with model_endpoint(settings, on_exit=metrics.embedded_exit) as base_url:
             client = open_client(settings, base_url, http_client)
             admission = Admission(settings.max_running_requests, settings.max_queued_requests)
-            # opened here, in the loop that serves requests; nothing connects until first use
+            # opened here, in the loop that serves requests
             shared = None
             if settings.redis_url:
                 shared = open_shared_state(
@@ -344,6 +344,7 @@ def create_app(
                 )
                 for name, store in shared.stores.items():  # the rate limit finds its store here
                     app.stores.register(name, store, allow_override=True)
+                await shared.link.ping()  # a first connection, before requests need one
             pipeline = build_pipeline(settings, client, prompts, metrics, shared)
             metrics.watch(pipeline.cache, admission, shared.link if shared else None)
             app.state.backend = Backend(pipeline, client, admission, metrics, shared)
