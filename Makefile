@@ -1,5 +1,5 @@
 # The README's commands. Each target installs what it needs first (idempotent, quick when done).
-.PHONY: install browser serve test eval bench test-fast lint typecheck e2e bench clean
+.PHONY: install browser redis serve test eval bench test-fast lint typecheck e2e bench clean
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -23,9 +23,14 @@ typecheck: install
 browser:
 	@bash scripts/install-browser.sh
 
-# Everything: lint, types, unit and API tests on fakes, the page in a real browser, then
-# end-to-end on the real embedded model.
-test: lint typecheck browser
+# Debian's redis-server for the tests of shared state across workers (each test starts its own
+# on a free loopback port).
+redis:
+	@bash scripts/install-redis.sh
+
+# Everything: lint, types, unit and API tests on fakes, the page in a real browser, shared state
+# in a real Redis, then end-to-end on the real embedded model.
+test: lint typecheck browser redis
 	$(PY) -m pytest
 
 # Unit and API tests only (no embedded model).

@@ -1,6 +1,7 @@
 """An OpenAI-compatible upstream on real loopback that counts what it is sent: fake or proxy.
 
     python -m benchmarks.upstream --port P                    # answers every call at once
+    python -m benchmarks.upstream --port P --latency 0.05     # after 50 ms, as a busy model
     python -m benchmarks.upstream --port P --forward URL      # passes calls on to URL, counts
 
 Fake: every chat completion is answered instantly with the first two sentences of whatever text
@@ -17,6 +18,7 @@ answers reported, the `max_tokens` each call asked for and which output format i
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import time
@@ -107,8 +109,9 @@ def completion(body: dict[str, Any], content: str) -> dict[str, Any]:
     )
 
 
-def create_app(forward: str | None) -> Litestar:
-    """The fake (forward None) or the counting proxy in front of `forward`."""
+def create_app(forward: str | None, latency: float = 0.0) -> Litestar:
+    """The fake (forward None) or the counting proxy in front of `forward`; the fake answers
+    each call after `latency` seconds."""
     counter = Counter()
     client = httpx.AsyncClient(timeout=900.0) if forward else None
 
@@ -117,6 +120,8 @@ def create_app(forward: str | None) -> Litestar:
         body = await request.json()
         t = time.perf_counter()
         if client is None:
+            if latency:
+                await asyncio.sleep(latency)
             answer = completion(body, fake_content(body))
         else:
             r = await client.post(f"{forward}/chat/completions", json=body)
@@ -155,8 +160,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--forward", help="base URL of a real endpoint, e.g. http://127.0.0.1:8080/v1")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds the fake takes per call")
     args = p.parse_args()
-    app = create_app(args.forward)
+    app = create_app(args.forward, args.latency)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +35,24 @@ def cache_key(**parts: Any) -> str:
     """sha256 of the canonical JSON of everything that shapes an answer."""
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Cache(Protocol):
+    """What the pipeline needs of a response cache (this SQLite one, or Redis in shared_state)."""
+
+    hits: int
+    misses: int
+    failures: int
+
+    async def lookup(self, key: str, load: Callable[[str], T]) -> T | None:
+        """The answer stored under `key` read by `load`, or None (a miss, or a failure)."""
+        ...
+
+    async def store_answer(self, key: str, body: str) -> None:
+        """Keep `body` under `key`, or skip it when the cache cannot take it now."""
+        ...
+
+    async def aclose(self) -> None: ...
 
 
 class ResponseCache:
@@ -127,6 +145,16 @@ class ResponseCache:
                     self._trim()
         except sqlite3.Error as e:
             self._failed("store", e)
+
+    async def lookup(self, key: str, load: Callable[[str], T]) -> T | None:
+        """`get` for the Cache protocol (SQLite answers within its busy timeout)."""
+        return self.get(key, load)
+
+    async def store_answer(self, key: str, body: str) -> None:
+        self.put(key, body)
+
+    async def aclose(self) -> None:
+        self.close()
 
     def _trim(self) -> None:
         """Keep the most recently used entries, `TRIM_SHARE` fewer than the limit."""

@@ -27,7 +27,7 @@ from service.errors import InputError, SummarizerError
 from service.markup import html_to_text, is_document
 from service.pipeline import has_words
 from service.prompts import PromptLibrary
-from service.settings import EMBEDDED_MODEL_NAME, Settings
+from service.settings import Settings
 
 EXIT_REGRESSION, EXIT_USAGE, EXIT_SETTINGS, EXIT_MODEL = 1, 2, 3, 4
 SECRET_SETTINGS = frozenset({"api_keys", "openai_api_key"})
@@ -78,6 +78,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.api.app import create_app
     from service.api.http_protocol import HeaderTimeoutProtocol
 
+    if args.workers > 1:
+        return serve_workers(args, settings)
+
     # uvicorn turns SIGINT/SIGTERM into a lifespan shutdown, which stops the embedded server;
     # requests still running get `shutdown_grace_s`, then uvicorn cancels them and says so.
     # X-Forwarded-For is believed only from the proxies named in FORWARDED_ALLOW_IPS (uvicorn's
@@ -115,6 +118,70 @@ def read_article(name: str) -> str:
     if name.lower().endswith((".html", ".htm")) or is_document(text):
         return html_to_text(text)  # offsets then index the reduced text, which --format json shows
     return text
+
+
+WORKER_HEALTHCHECK_S = 60
+
+
+def serve_workers(args: argparse.Namespace, settings: Settings) -> int:
+    """`args.workers` uvicorn processes on one port that share one model server started here.
+
+    The workers build their app from the environment (`create_app()` with `Settings()`), so what
+    the command line set goes there too, and the embedded server's URL as SUMMARIZER_EMBEDDED_URL.
+    On SIGTERM or SIGINT uvicorn stops the workers (each finishes its requests in flight) and
+    returns; then the model server is stopped. Admission limits (SUMMARIZER_MAX_RUNNING_REQUESTS,
+    SUMMARIZER_MAX_QUEUED_REQUESTS) hold per worker; the cache and the rate limit are shared
+    through SUMMARIZER_REDIS_URL (without it: one SQLite file, limits per worker).
+    """
+    import uvicorn
+
+    from service.api.http_protocol import HeaderTimeoutProtocol
+
+    with model_endpoint(settings) as base_url:
+        os.environ["SUMMARIZER_MODEL"] = settings.model
+        os.environ["SUMMARIZER_EMBEDDED_MODEL"] = settings.embedded_model
+        if settings.model_path is not None:
+            os.environ["SUMMARIZER_MODEL_PATH"] = str(settings.model_path)
+        if settings.embedded:
+            os.environ["SUMMARIZER_EMBEDDED_URL"] = base_url
+        uvicorn.run(
+            "service.api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            log_config=_worker_logging(),
+            # a new worker's first health answer: uvicorn's 5 s kills and restarts a worker
+            # still importing on a busy machine
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
+            timeout_keep_alive=5,
+            http=HeaderTimeoutProtocol,
+            proxy_headers="FORWARDED_ALLOW_IPS" in os.environ,
+        )
+    return 0
+
+
+def _worker_logging() -> dict[str, object]:
+    """uvicorn's logging, plus the service's own loggers at INFO in the format `main` sets."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = {**LOGGING_CONFIG}
+    config["formatters"] = {
+        **LOGGING_CONFIG["formatters"],
+        "service": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    }
+    config["handlers"] = {
+        **LOGGING_CONFIG["handlers"],
+        "service": {"class": "logging.StreamHandler", "formatter": "service",
+                    "stream": "ext://sys.stderr"},
+    }  # fmt: skip
+    config["loggers"] = {
+        **LOGGING_CONFIG["loggers"],
+        "service": {"handlers": ["service"], "level": "INFO", "propagate": False},
+    }
+    return config
 
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
@@ -194,9 +261,13 @@ def _check_replay(args: argparse.Namespace, settings: Settings) -> None:
 
     recorded = sorted(p.name for p in runner.RECORDINGS.iterdir() if p.is_dir())
     if settings.model.replace("/", "_") not in recorded:
+        keys = [m.key for m in models.CATALOG.values() if m.name in recorded]
+        advice = (
+            f"pass --embedded-model {keys[0]}" if keys else f"pass --model {recorded[0]}"
+        ) if recorded else "record some with --record"  # fmt: skip
         raise UsageError(
             f"no recordings of model {settings.model!r} (recorded: {', '.join(recorded)}); "
-            f"unset SUMMARIZER_MODEL or pass --model {recorded[0] if recorded else EMBEDDED_MODEL_NAME}"
+            f"unset SUMMARIZER_MODEL or {advice}"
         )
 
 
@@ -204,7 +275,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from evals import metrics, runner
 
     settings = _eval_settings(args, settings)
-    version = args.prompt_version or PromptLibrary(settings.prompts_dir).latest
+    library = PromptLibrary(settings.prompts_dir)
+    version = args.prompt_version or library.latest
+    library.prompt_set(version)  # an unknown version is the first thing to say
     _check_replay(args, settings)
     results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
     folder = args.out or runner.OUT / f"{settings.model}__{version}"
@@ -296,6 +369,13 @@ def _model_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
                    help="any local GGUF file to run embedded instead of a catalog model")  # fmt: skip
 
 
+def _at_least_one(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {n}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="summarizer",
@@ -312,6 +392,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     s.add_argument("--log-level", default="info", help="uvicorn log level (default info)")
+    s.add_argument("--workers", type=_at_least_one, default=1,
+                   help="worker processes on the one port, sharing one embedded model server; "
+                        "set SUMMARIZER_REDIS_URL to share the cache and rate limit (default 1)")  # fmt: skip
     s.set_defaults(run=cmd_serve)
     _model_options(s, nested=True)
 

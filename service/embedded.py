@@ -255,6 +255,9 @@ def model_endpoint(
     if settings.openai_base_url is not None:
         yield settings.openai_base_url
         return
+    if settings.embedded_url is not None:  # started by a parent process (`serve --workers`)
+        yield settings.embedded_url
+        return
     server = EmbeddedServer(
         embedded_model_path(settings),
         alias=settings.model,

@@ -23,8 +23,9 @@ _DROPPED = re.compile(r"^\s+|\s{2,}")  # the whitespace fold drops characters fr
 _FOLD_PAIRS = [
     ("’", "'"),
     ("‘", "'"),
-    ("“", '"'),
-    ("”", '"'),
+    ("“", "'"),
+    ("”", "'"),
+    ('"', "'"),  # a quote mark is a quote mark: the model may copy “ as " or ' (single_quotes)
     ("—", "-"),
     ("–", "-"),
     ("\u00a0", " "),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +24,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from service.admission import Admission
-from service.cache import ResponseCache
+from service.cache import Cache
+
+if TYPE_CHECKING:
+    from service.shared_state import RedisLink
 
 # `*_created` timestamps double the series count and no dashboard of ours reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -36,11 +40,12 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
 
 
 class _Live(Collector):
-    """Cache hits, misses and failures and admission state, read at scrape time."""
+    """Cache hits, misses and failures, admission state and Redis, read at scrape time."""
 
     def __init__(self) -> None:
-        self.cache: ResponseCache | None = None
+        self.cache: Cache | None = None
         self.admission: Admission | None = None
+        self.redis: RedisLink | None = None
 
     def collect(self) -> Iterator[Metric]:
         lookups = CounterMetricFamily(
@@ -69,6 +74,29 @@ class _Live(Collector):
             refused.add_metric([], self.admission.refused)
         yield requests
         yield refused
+        if self.redis is not None:
+            yield from self._redis(self.redis)
+
+    def _redis(self, link: RedisLink) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "summarizer_redis_up", "1 while Redis answers (as of the last call), else 0."
+        )
+        up.add_metric([], 1 if link.up else 0)
+        yield up
+        outages = CounterMetricFamily(
+            "summarizer_redis_outages", "Times Redis stopped answering (each logged once)."
+        )
+        outages.add_metric([], link.outages)
+        yield outages
+        without = CounterMetricFamily(
+            "summarizer_redis_unavailable",
+            "Calls that went without Redis, by feature: cache (a miss or a skipped store), "
+            "rate_limit (counted in this process alone: the fail-open policy), ready.",
+            labels=["feature"],
+        )
+        for feature in ("cache", "rate_limit", "ready"):
+            without.add_metric([feature], link.unavailable[feature])
+        yield without
 
 
 class Metrics:
@@ -131,10 +159,13 @@ class Metrics:
         self._live = _Live()
         self.registry.register(self._live)
 
-    def watch(self, cache: ResponseCache | None, admission: Admission | None) -> None:
-        """Export the live state of this cache and admission gate."""
+    def watch(
+        self, cache: Cache | None, admission: Admission | None, redis: RedisLink | None = None
+    ) -> None:
+        """Export the live state of this cache, admission gate and Redis link."""
         self._live.cache = cache
         self._live.admission = admission
+        self._live.redis = redis
 
     def model_call(
         self, prompt: str, outcome: str, prompt_tokens: int, completion_tokens: int, seconds: float

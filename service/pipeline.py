@@ -11,7 +11,7 @@ import tiktoken
 from rapidfuzz import fuzz
 
 from service import __version__, schemas
-from service.cache import ResponseCache, cache_key
+from service.cache import Cache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
 from service.figures import figures_of
@@ -45,7 +45,7 @@ class Pipeline:
     prompts: PromptLibrary
     encoding: tiktoken.Encoding
     backend: str  # "embedded" or "remote"
-    cache: ResponseCache | None = None
+    cache: Cache | None = None
     # what determines the model's answers: "gguf:<sha256>" or "remote:<endpoint>:<name>"
     model_identity: str = ""
     _budgets: dict[str, int] = field(default_factory=dict, init=False, repr=False)
@@ -124,7 +124,7 @@ class Pipeline:
                 overlap=self.settings.chunk_overlap_tokens,
             )
             load = schemas.SummaryResponse.model_validate_json
-            if (cached := self.cache.get(key, load)) is not None:
+            if (cached := await self.cache.lookup(key, load)) is not None:
                 return cached.model_copy(
                     update={
                         "request_id": request_id,
@@ -219,7 +219,7 @@ class Pipeline:
         if composed is not None:
             response = restore_offsets(response, composed)
         if self.cache is not None and key is not None:
-            self.cache.put(key, response.model_dump_json())
+            await self.cache.store_answer(key, response.model_dump_json())
         return response
 
     async def _single(

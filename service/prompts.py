@@ -69,10 +69,23 @@ class PromptTemplate:
         at the fence instead, "(the article's first line)", made SmolLM2 answer "The article's
         first line is:" and nothing else on two of three titled articles.)
         """
+        if self.parameters.get("single_quotes"):
+            text = single_quotes(text)
+            title = single_quotes(title) if title else title
         article = fence_article(text, title)
         if "title" in self.variables:
             return self.render(article=article, title="(none)", **values)
         return self.render(article=article, **values)
+
+
+_DOUBLE_QUOTES = str.maketrans({c: "'" for c in '"“”„‟″'})
+
+
+def single_quotes(text: str) -> str:
+    """Double quotation marks as ' (same length, so offsets hold): a model writing JSON under a
+    grammar ends its string at the first " it copies from the article ("pledged to "uncondi-
+    tionally"" derailed Qwen2.5-Coder-1.5B's whole answer), and it copies ' safely."""
+    return text.translate(_DOUBLE_QUOTES)
 
 
 def version_number(version: str) -> int:

@@ -136,6 +136,25 @@ class Settings(BaseSettings):
         description="On SIGTERM, seconds in-flight requests may finish before they are cancelled.",
     )
     metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis (redis://host:port/db) holding the response cache and the rate-limit counters "
+            "for every worker and host; unset keeps a SQLite cache per host and limits per process."
+        ),
+    )
+    redis_timeout_s: float = Field(
+        default=0.1,
+        gt=0,
+        description="Connect and read timeout of one Redis call; past it the call counts as failed.",
+    )
+    embedded_url: str | None = Field(
+        default=None,
+        description=(
+            "Internal, set by `serve --workers`: the embedded model server the parent started, "
+            "which every worker uses instead of starting its own."
+        ),
+    )
     encoding: str | None = Field(
         default=None, description="tiktoken encoding; unset uses the model's own, else cl100k."
     )

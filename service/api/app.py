@@ -8,6 +8,7 @@ import gc
 import hashlib
 import hmac
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ from service.api.middleware import (
     request_id_middleware,
 )
 from service.api.page import favicon, index
-from service.cache import open_cache
+from service.cache import Cache, open_cache
 from service.embedded import model_endpoint, model_identity
 from service.errors import (
     ClientDisconnectedError,
@@ -64,6 +65,7 @@ from service.metrics import CONTENT_TYPE, ERROR_CODE, Metrics
 from service.pipeline import Pipeline
 from service.prompts import PromptLibrary
 from service.settings import Settings
+from service.shared_state import SharedRateLimitMiddleware, SharedState, open_shared_state
 from service.tokens import load_encoding
 
 log = logging.getLogger("service.api")
@@ -77,6 +79,7 @@ class Backend:
     client: openai.AsyncOpenAI
     admission: Admission
     metrics: Metrics
+    shared: SharedState | None = None
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -88,8 +91,10 @@ def build_pipeline(
     client: openai.AsyncOpenAI,
     prompts: PromptLibrary | None = None,
     metrics: Metrics | None = None,
+    shared: SharedState | None = None,
 ) -> Pipeline:
-    """The domain pipeline over an already-open client (and an already-loaded prompt library)."""
+    """The domain pipeline over an already-open client (and an already-loaded prompt library);
+    with `shared` state its cache is the one in Redis."""
     return Pipeline(
         settings=settings,
         llm=LLM(
@@ -105,12 +110,17 @@ def build_pipeline(
         encoding=load_encoding(settings.model, settings.encoding),
         backend="embedded" if settings.embedded else "remote",
         model_identity=model_identity(settings),
-        cache=(
-            open_cache(settings.cache_path, settings.cache_max_entries)
-            if settings.cache_enabled
-            else None
-        ),
+        cache=response_cache(settings, shared),
     )
+
+
+def response_cache(settings: Settings, shared: SharedState | None) -> Cache | None:
+    """Redis's when there is shared state, else the SQLite file; None when caching is off."""
+    if not settings.cache_enabled:
+        return None
+    if shared is not None:
+        return shared.cache
+    return open_cache(settings.cache_path, settings.cache_max_entries)
 
 
 def open_client(
@@ -333,12 +343,22 @@ async def health() -> dict[str, str]:
 
 @get("/ready", summary="The model backend answers")
 async def ready(backend: NamedDependency[Backend]) -> Response[dict[str, str]]:
+    """200 when the model answers, else 503. `redis` says whether Redis answers (up, down) or
+    is not configured (off); a Redis outage alone keeps the service ready, since it answers
+    without Redis (cache misses, rate limits per process)."""
+    redis = "off"
+    if backend.shared is not None:
+        redis = "up" if await backend.shared.link.ping() else "down"
     try:
         await backend.client.models.list(timeout=5.0)
     except openai.OpenAIError as e:
         err = map_openai_error(e)
-        return Response({"status": "unavailable", "reason": err.message}, status_code=503)
-    return Response({"status": "ready", "model": backend.pipeline.llm.model}, status_code=200)
+        return Response(
+            {"status": "unavailable", "reason": err.message, "redis": redis}, status_code=503
+        )
+    return Response(
+        {"status": "ready", "model": backend.pipeline.llm.model, "redis": redis}, status_code=200
+    )
 
 
 async def _probe(client: openai.AsyncOpenAI, base_url: str) -> None:
@@ -462,11 +482,21 @@ def create_app(
         with model_endpoint(settings, on_exit=metrics.embedded_exit) as base_url:
             client = open_client(settings, base_url, http_client)
             admission = Admission(settings.max_running_requests, settings.max_queued_requests)
-            pipeline = build_pipeline(settings, client, prompts, metrics)
-            metrics.watch(pipeline.cache, admission)
-            app.state.backend = Backend(pipeline, client, admission, metrics)
+            # opened here, in the loop that serves requests
+            shared = None
+            if settings.redis_url:
+                shared = open_shared_state(
+                    settings.redis_url, settings.redis_timeout_s, settings.cache_max_entries
+                )
+                for name, store in shared.stores.items():  # the rate limit finds its store here
+                    app.stores.register(name, store, allow_override=True)
+                await shared.link.ping()  # a first connection, before requests need one
+            pipeline = build_pipeline(settings, client, prompts, metrics, shared)
+            metrics.watch(pipeline.cache, admission, shared.link if shared else None)
+            app.state.backend = Backend(pipeline, client, admission, metrics, shared)
             if not settings.embedded:
                 await _probe(client, base_url)
+            log.info("process %d ready to serve", os.getpid())  # one line per worker
             # What is built by now (modules, tokenizer, prompts, clients) lives as long as the
             # app: keep it out of the cyclic collector's sight, so that collections walk only what
             # requests allocate (about 10% of a summary's own time, measured in process).
@@ -477,7 +507,9 @@ def create_app(
                 gc.unfreeze()
                 await client.close()
                 if pipeline.cache is not None:
-                    pipeline.cache.close()
+                    await pipeline.cache.aclose()
+                if shared is not None:
+                    await shared.close()
 
     def provide_backend(state: State) -> Backend:
         return state.backend  # type: ignore[no-any-return]
@@ -485,7 +517,10 @@ def create_app(
     limits = []
     if settings.rate_limit_per_minute:
         limit = RateLimitConfig(
-            ("minute", settings.rate_limit_per_minute), identifier_for_request=keys.client_id
+            ("minute", settings.rate_limit_per_minute),
+            identifier_for_request=keys.client_id,
+            # with Redis: one atomic check-and-count for every worker (fails open to per process)
+            middleware_class=SharedRateLimitMiddleware,
         )
         limits.append(limit.middleware)
     guarded = Router(
