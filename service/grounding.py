@@ -14,8 +14,9 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
+from service import attribution, wording
 from service.chunking import Layout, Span, sentences, split
-from service.figures import check_figures
+from service.figures import check_figures, figures_of
 
 # re's \s and str.isspace agree on every character, and lower() keeps a character's spaceness.
 _SPACES = re.compile(r"\s+")
@@ -32,8 +33,23 @@ _FOLD_PAIRS = [
 _SEPARATOR = "\x00"
 FUZZY_CUTOFF = 85.0
 SENTENCE_CUTOFF = 60.0
-# Share of a claim's content words that may be absent from its evidence (paraphrase allowance).
-MAX_UNSUPPORTED_WORDS = 0.4
+# Share of a statement's content words that may be absent from its evidence when none of them
+# is a verb or a name (paraphrase allowance: an adjective or noun exchanged for another).
+MAX_UNSUPPORTED_WORDS = 0.2
+# A line of at most this many words without a sentence end is a heading, never evidence.
+HEADING_WORDS = 14
+# Text addressed to the reading machine, not to the article's readers.
+_INJECTION = re.compile(
+    r"\bignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|preceding)\s+"
+    r"(?:instructions?|prompts?|directions?)|\bsystem\s+prompt\b|\btell\s+the\s+user\b|"
+    r"\b(?:you\s+are|act\s+as)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|"
+    r"chatbot|\w*bot)\b|\b(?:ai|llm|language\s+models?|assistants?|summari[sz]ers?|chatbots?)\s+"
+    r"(?:systems?\s+|models?\s+|tools?\s+)?(?:reading|processing|summari[sz]ing)\s+this\b|"
+    r"\bas\s+an\s+ai\b|\bdo\s+not\s+mention\s+this\b|^\s*system\s*:|\bunrestricted\s+"
+    r"assistant\b|\bif\s+you\s+are\s+an?\s+(?:ai|language\s+model|assistant)\b",
+    re.IGNORECASE,
+)
+_TERMINAL = tuple(".!?…\"'”’)]:")
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
 )
@@ -241,6 +257,8 @@ class Source:
         self.sentences: list[Span] = layout.sentences
         self._starts = layout.starts
         self._ends = layout.ends
+        self._para_end = layout.para_end
+        self._sentence_hits: dict[str, frozenset[int]] = {}
 
     @cached_property
     def folded(self) -> str:
@@ -267,7 +285,7 @@ class Source:
             return None
         at = self.text.find(quote)
         if at >= 0:
-            return Found(at, at + len(quote), "exact", 100.0)
+            return Found(*self._snap(at, at + len(quote)), "exact", 100.0)
         folded_quote = fold_text(quote)
         at = self.folded.find(folded_quote)
         if at >= 0:
@@ -280,7 +298,20 @@ class Source:
         return self._from_folded(best.dest_start, best.dest_end, "fuzzy", round(best.score, 1))
 
     def _from_folded(self, start: int, end: int, how: str, score: float) -> Found:
-        return Found(self.unfold[start], self.unfold[end - 1] + 1, how, score)
+        return Found(*self._snap(self.unfold[start], self.unfold[end - 1] + 1), how, score)
+
+    def _snap(self, start: int, end: int) -> tuple[int, int]:
+        """A span widened to whole words at both edges, with no space at either edge."""
+        text = self.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while 0 < start < end and _is_word(text[start - 1]) and _is_word(text[start]):
+            start -= 1
+        while start < end < len(text) and _is_word(text[end]) and _is_word(text[end - 1]):
+            end += 1
+        return start, end
 
     def best_sentences(self, claim: str, limit: int = 2) -> list[Found]:
         """Article sentences most like `claim`, best first, above the similarity cutoff."""
@@ -340,6 +371,132 @@ class Source:
             bisect.bisect_left(self._starts, found.end) - 1,
         )
 
+    # --- what may be evidence, and which sentences carry a statement ---------------------------
+
+    def sentence_text(self, i: int) -> str:
+        return self.text[self.sentences[i].start : self.sentences[i].end]
+
+    @cached_property
+    def paragraphs(self) -> list[range]:
+        """Sentence indices of each paragraph."""
+        out = []
+        first = 0
+        for i, last in enumerate(self._para_end):
+            if last:
+                out.append(range(first, i + 1))
+                first = i + 1
+        if first < len(self.sentences):
+            out.append(range(first, len(self.sentences)))
+        return out
+
+    @cached_property
+    def _paragraph_of(self) -> list[range]:
+        index: list[range] = [range(0)] * len(self.sentences)
+        for para in self.paragraphs:
+            for i in para:
+                index[i] = para
+        return index
+
+    @cached_property
+    def eligible(self) -> list[bool]:
+        """Whether each sentence may be evidence: not boilerplate, not a heading (a short line
+        with no sentence end), not in a paragraph addressed to an AI reader."""
+        ok = [not self.in_boilerplate(s.start, s.end) for s in self.sentences]
+        for para in self.paragraphs:
+            texts = [self.sentence_text(i) for i in para]
+            if any(_INJECTION.search(t) for t in texts):
+                for i in para:
+                    ok[i] = False
+            elif len(para) == 1:
+                t = texts[0]
+                if not t.endswith(_TERMINAL) and len(t.split()) <= HEADING_WORDS:
+                    ok[para[0]] = False
+        return ok
+
+    @cached_property
+    def _tokens(self) -> list[tuple[wording.Token, ...]]:
+        return [wording.tokens(self.sentence_text(i)) for i in range(len(self.sentences))]
+
+    @cached_property
+    def _stem_index(self) -> dict[str, set[int]]:
+        """Stem -> the eligible sentences holding it."""
+        index: dict[str, set[int]] = {}
+        for i, toks in enumerate(self._tokens):
+            if self.eligible[i]:
+                for t in toks:
+                    index.setdefault(t.stem, set()).add(i)
+        return index
+
+    @cached_property
+    def _sorted_stems(self) -> list[str]:
+        return sorted(self._stem_index)
+
+    def sentences_with(self, stem: str) -> frozenset[int]:
+        """Eligible sentences holding the stem, a synonym, or a stem it shares a long prefix with."""
+        if (hit := self._sentence_hits.get(stem)) is not None:
+            return hit
+        index = self._stem_index
+        found: set[int] = set(index.get(stem, ()))
+        for other in wording.synonyms(stem):
+            found |= index.get(other, set())
+        if len(stem) >= 5:
+            stems = self._sorted_stems
+            at = bisect.bisect_left(stems, stem)
+            while at < len(stems) and stems[at].startswith(stem):
+                found |= index[stems[at]]
+                at += 1
+            for n in range(5, len(stem)):
+                found |= index.get(stem[:n], set())
+        hit = self._sentence_hits[stem] = frozenset(found)
+        return hit
+
+    @cached_property
+    def _figure_index(self) -> dict[float, set[int]]:
+        index: dict[float, set[int]] = {}
+        for i in range(len(self.sentences)):
+            if self.eligible[i]:
+                for f in figures_of(self.sentence_text(i)):
+                    if f.value is not None:
+                        index.setdefault(round(f.value, 6), set()).add(i)
+        return index
+
+    def sentences_with_value(self, value: float) -> set[int]:
+        return self._figure_index.get(round(value, 6), set())
+
+    def attributed_spans(self, i: int) -> list[tuple[int, int]]:
+        """Spans of sentence i (offsets in it) that a source says: its quotations (a quotation
+        may run over several sentences of its paragraph) and reporting-verb clauses."""
+        spans = list(attribution.attributed_spans(self.sentence_text(i)))
+        para = self._paragraph_of[i]
+        if len(para) > 1:
+            base = self.sentences[para[0]].start
+            ptext = self.text[base : self.sentences[para[-1]].end]
+            s = self.sentences[i]
+            for a, b in attribution.quoted_spans(ptext):
+                a, b = max(a + base, s.start), min(b + base, s.end)
+                if a < b:
+                    spans.append((a - s.start, b - s.start))
+        return spans
+
+    def speakers(self, i: int) -> str:
+        """Folded text naming whoever speaks in sentence i: the sentence outside what is quoted
+        or reported, the other sentences of its paragraph when it is inside a quotation, and the
+        next sentence when that opens by crediting it ("This vow, reported by KCNA, ...")."""
+        text = self.sentence_text(i)
+        parts = [attribution.speaker_text(text)]
+        spans = self.attributed_spans(i)
+        if any(b - a >= len(text) - 2 for a, b in spans):  # wholly quoted: its paragraph's speaker
+            parts += [
+                attribution.speaker_text(self.sentence_text(j))
+                for j in self._paragraph_of[i]
+                if j != i
+            ]
+        if i + 1 < len(self.sentences) and attribution.names_source_after(
+            self.sentence_text(i + 1)
+        ):
+            parts.append(self.sentence_text(i + 1))
+        return fold_text(" ".join(parts))
+
     def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
 
@@ -359,6 +516,83 @@ class Source:
         return bool(words) and all(has_word_starting(haystack, w) for w in words)
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """One main clause of a statement: its text, its content words and figures."""
+
+    start: int
+    end: int
+    words: list[int]  # indices into the statement's tokens
+    values: list[float]
+
+
+def _clauses(text: str, toks: tuple[wording.Token, ...]) -> list[_Clause]:
+    out = []
+    for a, b in wording.clauses(text):
+        words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
+        values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
+        if words or values:
+            out.append(_Clause(a, b, words, values))
+    return out
+
+
+def _weight(toks: tuple[wording.Token, ...], k: int) -> float:
+    """How much a word counts towards covering a clause: verbs and names more."""
+    return 1.5 if wording.is_verb(toks, k) or toks[k].capital else 1.0
+
+
+def _best_sentences(
+    source: Source,
+    clause: _Clause,
+    toks: tuple[wording.Token, ...],
+    preferred: set[int],
+    speaker: str | None,
+) -> tuple[int, ...]:
+    """The eligible sentence that covers most of the clause's words and figures, or two
+    adjacent sentences of one paragraph when together they cover clearly more.
+
+    Ties go to the sentences of the model's quote, then to one naming the credited source,
+    then to the shorter sentence: a quote is kept only when its sentence covers the clause at
+    least as well as any other.
+    """
+    holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
+    holders += [(frozenset(source.sentences_with_value(v)), 2.0) for v in clause.values]
+    score: dict[int, float] = {}
+    for held, w in holders:
+        for i in held:
+            score[i] = score.get(i, 0.0) + w
+    if not score:
+        return ()
+    best_raw = max(score.values())
+
+    def rank(i: int) -> tuple[float, bool, bool, int]:
+        named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
+        return (
+            score[i] + 0.5 * (i in preferred),
+            i in preferred,
+            named,
+            -len(source.sentence_text(i)),
+        )
+
+    near = [i for i, sc in score.items() if sc >= best_raw - 0.5]
+    best = max(near, key=rank)
+    pair_best: tuple[float, tuple[int, ...]] = (score[best] + 2.0, (best,))
+    top = sorted(score, key=lambda i: -score[i])[:6]
+    for i in {j for t in top for j in (t - 1, t)}:
+        if (
+            i < 0
+            or i + 1 >= len(source.sentences)
+            or source._paragraph_of[i] is not source._paragraph_of[i + 1]
+        ):
+            continue
+        if not (source.eligible[i] and source.eligible[i + 1]):
+            continue
+        both = sum(w for held, w in holders if i in held or i + 1 in held)
+        if both > pair_best[0] and min(score.get(i, 0), score.get(i + 1, 0)) >= 1.0:
+            pair_best = (both, (i, i + 1))
+    return pair_best[1]
+
+
 def check_statement(
     source: Source,
     text: str,
@@ -369,48 +603,187 @@ def check_statement(
     names: list[str] | None = None,
     folded_text: str | None = None,
 ) -> Verdict:
-    """Check one claim or summary sentence against the evidence found for it.
+    """Check one claim (`check_attribution=True`) or summary sentence against the article.
 
-    `names` (entities(text)) and `folded_text` (fold_text(text)) save the work when the caller
-    has them already.
+    `evidence` is where the model's quote was found, if anywhere: a candidate, not a given.
+    Each main clause of the statement is bound to the article sentence that best covers its
+    words and figures (two adjacent ones when together they cover clearly more; the quote's
+    when it covers as well as any), and the evidence becomes those sentences. Every check then
+    reads a clause against its own sentences only: figures, names, the content words (an
+    unmatched verb, name or subject is decisive), negation and modality, and who says it (a
+    claim's `attributed_to`, or the speaker a statement names). Headings, boilerplate and text
+    addressed to an AI are never evidence. `names` (entities(text)) saves the work when the
+    caller has it; `folded_text` is accepted for compatibility and unused.
     """
-    verdict = Verdict(evidence=[e for e in evidence if not source.in_boilerplate(e.start, e.end)])
-    if evidence and not verdict.evidence:
-        verdict.reasons.append("its only evidence is page boilerplate, not the story")
-        return verdict
-    if not verdict.evidence:
-        verdict.reasons.append("no passage of the article supports it")
-        return verdict
-    context, folded_context = source.context_of(verdict.evidence)
-    own = " ".join(source.own_sentences(e) for e in verdict.evidence)
-    # figures bind within a sentence; the neighbouring sentence only helps when that fails
-    figure_reasons = check_figures(text, own)
-    if figure_reasons:
-        figure_reasons = check_figures(text, context)
-    verdict.reasons.extend(figure_reasons)
-    for name in entities(text) if names is None else names:
-        if not source.mentions(name):
-            verdict.reasons.append(f"names {name!r}, which the article does not mention")
-    if len(sentences(text, Span(0, len(text)))) > 1:
-        verdict.reasons.append("it is not one atomic statement: it has several sentences")
-    words = set(content_words(folded_text or fold_text(text)))
-    missing = sorted(w for w in words if not has_word_starting(folded_context, w.rstrip("s")))
-    if words and len(missing) / len(words) > MAX_UNSUPPORTED_WORDS:
+    del folded_text
+    toks = wording.tokens(text)
+    boiler = bool(evidence) and all(source.in_boilerplate(e.start, e.end) for e in evidence)
+    preferred: set[int] = set()
+    match: dict[int, str] = {}
+    for e in evidence:
+        first, last = source._overlapping(e)
+        for i in range(first, last + 1):
+            if source.eligible[i]:
+                preferred.add(i)
+                match.setdefault(i, e.match)
+    stated_speaker, said_from, said_to = attribution.statement_speaker(text)
+    stated_speaker = attribution.no_outside_source(stated_speaker)  # "The article states that"
+    credited = attribution.no_outside_source(attributed_to) if check_attribution else None
+    speaker = credited or stated_speaker
+    if speaker:
+        speaker = attribution.source_name(speaker)
+    clauses = _clauses(text, toks)
+    bound: list[tuple[_Clause, tuple[int, ...]]] = []
+    for clause in clauses:
+        if held := _best_sentences(source, clause, toks, preferred, speaker):
+            bound.append((clause, held))
+    chosen = sorted({i for _, held in bound for i in held})
+    verdict = Verdict(
+        evidence=[
+            Found(
+                source.sentences[i].start,
+                source.sentences[i].end,
+                match.get(i, "sentence"),
+                _coverage(source, i, toks),
+            )
+            for i in chosen
+        ]
+    )
+    if not chosen:
         verdict.reasons.append(
-            f"{len(missing)} of its {len(words)} content words are not in its evidence "
-            f"({', '.join(missing[:6])})"
+            "its only evidence is page boilerplate, not the story"
+            if boiler
+            else "no passage of the article supports it"
+        )
+        return verdict
+    reasons = verdict.reasons
+    total = sum(len(c.words) for c in clauses)
+    soft_missing: list[str] = []
+    decisive: list[str] = []
+    held_by = {id(c): held for c, held in bound}
+    for clause in clauses:
+        held = held_by.get(id(clause), ())
+        if not held:
+            decisive.extend(toks[k].text for k in clause.words)
+            continue
+        own = " ".join(source.sentence_text(i) for i in held)
+        clause_text = text[clause.start : clause.end]
+        reasons.extend(check_figures(clause_text, own))
+        subject = wording.subject_words(toks, clause.start, clause.end)
+        for k in clause.words:
+            t = toks[k]
+            if any(i in source.sentences_with(t.stem) for i in held):
+                continue
+            if wording.decisive_verb(toks, k) or (t.capital and k > 0) or k in subject:
+                decisive.append(t.text)
+            else:
+                soft_missing.append(t.text)
+        reasons.extend(wording.polarity_reasons(clause_text, own))
+    for name in entities(text) if names is None else names:
+        if not source.mentions(name) and not attribution.in_article(name, source.folded):
+            reasons.append(f"names {name!r}, which the article does not mention")
+        elif not any(
+            attribution.in_evidence(name, source.sentence_folds[i])
+            for i in _sentences_of(bound, name, text)
+        ):
+            reasons.append(f"names {name!r}, which its evidence does not mention")
+    if decisive:
+        reasons.append(
+            f"its evidence does not say {', '.join(repr(w) for w in dict.fromkeys(decisive))}"
+        )
+    if total and len(soft_missing) / total > MAX_UNSUPPORTED_WORDS:
+        reasons.append(
+            f"{len(soft_missing)} of its {total} content words are not in its evidence "
+            f"({', '.join(sorted(set(soft_missing))[:6])})"
         )
     if check_attribution:
-        if attributed_to and len(attributed_to.split()) > 8:
-            verdict.reasons.append(
-                f"attributed_to {attributed_to[:40]!r}… is not the name of a source"
-            )
-        elif attributed_to and not source.mentions(attributed_to, folded_context):
-            verdict.reasons.append(
-                f"attributed to {attributed_to!r}, but the evidence does not name that source"
-            )
-        elif not attributed_to and _ATTRIBUTION.search(own) and not _ATTRIBUTION.search(text):
-            verdict.reasons.append(
-                "the article attributes this to a source, but the claim states it as fact"
-            )
+        if len(sentences(text, Span(0, len(text)))) > 1:
+            reasons.append("it is not one atomic statement: it has several sentences")
+        if not wording.has_verb(text):
+            reasons.append("it is not a statement: it has no verb")
+    reasons.extend(
+        _attribution_reasons(
+            source, text, toks, bound, speaker, said_from, said_to,
+            credited=credited, claim=check_attribution,
+        )
+    )  # fmt: skip
+    if boiler and reasons:
+        reasons.insert(0, "its only evidence is page boilerplate, not the story")
     return verdict
+
+
+def _coverage(source: Source, i: int, toks: tuple[wording.Token, ...]) -> float:
+    """Share (percent) of the statement's content words that sentence i holds."""
+    words = [t for t in toks if wording.is_content(t)]
+    if not words:
+        return 100.0
+    return round(100 * sum(i in source.sentences_with(t.stem) for t in words) / len(words), 1)
+
+
+def _sentences_of(bound: list[tuple[_Clause, tuple[int, ...]]], name: str, text: str) -> list[int]:
+    """The sentences bound to the clause a name stands in (all of them when it spans none)."""
+    at = text.find(name)
+    hits = [i for c, held in bound if at >= 0 and c.start <= at < c.end for i in held]
+    return hits or [i for _, held in bound for i in held]
+
+
+# A statement that keeps the article's hedge does not state the thing as fact.
+_HEDGES = re.compile(
+    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|told|"
+    r"speculat\w*|purportedly|apparently)\b",
+    re.IGNORECASE,
+)
+
+
+def _attribution_reasons(
+    source: Source,
+    text: str,
+    toks: tuple[wording.Token, ...],
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+    speaker: str | None,
+    said_from: int,
+    said_to: int,
+    *,
+    credited: str | None,
+    claim: bool,
+) -> list[str]:
+    """Who says it: a named speaker must be named by the sentence that carries what they say
+    (as its speaker, or as its subject when the article says it in its own voice); a claim that
+    credits no one must not state as fact what its sentence only reports someone saying."""
+    content = [(c, h) for c, h in bound if c.end > said_from and c.start < said_to] or bound
+    if speaker:
+        if not attribution.in_article(speaker, source.folded) and not source.mentions(speaker):
+            return [f"attributed to {speaker!r}, which the article does not name"]
+        carriers = {i for _, h in content for i in h}
+        if not any(attribution.in_evidence(speaker, source.speakers(i)) for i in carriers):
+            if credited:
+                return [f"attributed to {credited!r}, but the evidence does not name that source"]
+            return [f"it credits this to {speaker!r}, but its evidence gives it to someone else"]
+        return []
+    if not claim or _HEDGES.search(text):
+        return []
+    for clause, sentence_ids in content:
+        if all(_reported(source, i, clause, toks) for i in sentence_ids):
+            return ["the article attributes this to a source, but the claim states it as fact"]
+    return []
+
+
+def _reported(source: Source, i: int, clause: _Clause, toks: tuple[wording.Token, ...]) -> bool:
+    """Whether most of the clause's words matched in sentence i stand where a source speaks:
+    inside a quotation or the clause of a reporting verb (not an unrelated "said" nearby)."""
+    spans = source.attributed_spans(i)
+    if not spans:
+        return False
+    stems = {toks[k].stem for k in clause.words}
+    inside = outside = 0
+    for t in source._tokens[i]:
+        if (
+            t.text[0].isalpha()
+            and wording.is_content(t)
+            and wording.same_word(t.stem, frozenset(stems))
+        ):
+            if any(a <= t.start < b for a, b in spans):
+                inside += 1
+            else:
+                outside += 1
+    return inside > outside

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.attribution import no_outside_source
 from service.markup import markup_tags
 
 # --- the HTTP request -----------------------------------------------------------------------
@@ -62,6 +63,12 @@ class ModelClaim(BaseModel):
     kind: ClaimKind
     attributed_to: str | None = Field(max_length=120)
     quote: str = Field(min_length=3, max_length=600)
+
+    @field_validator("attributed_to")
+    @classmethod
+    def _named_source(cls, value: str | None) -> str | None:
+        """Values such as "article", "the report", "N/A" or "" name no outside source: null."""
+        return no_outside_source(value)
 
 
 class ModelSummary(BaseModel):
