@@ -8,6 +8,7 @@ client sent, so `text[start:end] == quote` holds for every span returned.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -687,6 +688,7 @@ def check_statement(
             for i in _sentences_of(bound, name, text)
         ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
+    reasons.extend(_role_reasons(source, text, bound, entities(text) if names is None else names))
     if decisive:
         reasons.append(
             f"its evidence does not say {', '.join(repr(w) for w in dict.fromkeys(decisive))}"
@@ -710,6 +712,44 @@ def check_statement(
     if boiler and reasons:
         reasons.insert(0, "its only evidence is page boilerplate, not the story")
     return verdict
+
+
+_ROLE_WORDS = re.compile(r"\b(?:by|with|to|from|against|over|of|for)\b|\w{3,}")
+
+
+def _role_reasons(
+    source: Source, text: str, bound: list[tuple[_Clause, tuple[int, ...]]], names: list[str]
+) -> list[str]:
+    """Two names close together that their sentences give in the other order, with a verb or a
+    role word between them ("led by ESA, with NASA" / "led by NASA, with ESA"): roles swapped. A
+    change of voice ("X was defeated by Y" / "Y defeated X") reverses the order rightly."""
+    reasons = []
+    placed = sorted((text.find(n), n) for n in names if text.find(n) >= 0)
+    for (a_at, a), (b_at, b) in itertools.combinations(placed, 2):
+        held = {i for c, h in bound if c.start <= a_at < c.end or c.start <= b_at < c.end for i in h}
+        own = " ".join(source.sentence_folds[i] for i in sorted(held))
+        between = text[a_at + len(a) : b_at].lower()
+        if len(between.split()) > 4 or not _ROLE_WORDS.search(between):
+            continue
+        pa, pb = _positions(a, own), _positions(b, own)
+        near = [(x, y) for x in pa for y in pb if abs(x - y) <= 80]
+        if not near or any(x < y for x, y in near):
+            continue  # in the same order somewhere, or not near each other
+        x, y = min(near, key=lambda p: abs(p[0] - p[1]))
+        if (" by " in f" {between} ") != (" by " in f" {own[y:x]} "):
+            continue  # active and passive
+        reasons.append(f"it reverses the roles of {a!r} and {b!r}")
+    return reasons
+
+
+def _positions(name: str, folded: str) -> list[int]:
+    """Where a name stands in folded text, by its distinctive words or its acronym."""
+    words = [w for w in [*attribution.name_words(name), attribution.acronym(name)] if len(w) >= 2]
+    return [
+        m.start()
+        for w in words
+        for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", folded)
+    ]
 
 
 def _coverage(source: Source, i: int, toks: tuple[wording.Token, ...]) -> float:

@@ -272,11 +272,41 @@ def _is_content_text(text: str) -> bool:
     return len(base) > 2 and base not in FUNCTION_WORDS and base not in MODAL_CUES
 
 
+_AUX = _w("has have had will would can could may might must did does do shall should")
+_MODAL_WORDS = _w("will would can could may might must shall should")
+_BE = _w("is are was were be been being am")
+# Words ending in -ed or -ing that are nouns or prepositions.
+_NOT_VERBS = _w(
+    "evening evenings morning mornings building buildings meeting meetings funding housing "
+    "spending ceiling ceilings warning warnings training hearing hearings briefing ruling "
+    "rulings opening rating ratings setting settings shipping clothing wedding painting "
+    "offering listing financing planning bombing bombings shooting landing crossing "
+    "processing manufacturing mining lending borrowing parking feeling thing things during "
+    "something nothing anything everything according hundred hundreds need needs speed "
+    "seed feed shed"
+)
 _MODIFIER_BEFORE = _w(
     "a an the its their his her our of for after before with in on several many some more "
     "most other newly recently already further two three four include includes including "
     "involve involves involving"
 )
+
+
+def _after_auxiliary(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] follows an auxiliary, modal or negation ("did not maintain", "will
+    unconditionally support") or "to" after one ("plans to achieve", "refused to back")."""
+    j = i - 1
+    while j >= 0 and toks[j].text.lower().endswith("ly") and len(toks[j].text) > 4:
+        j -= 1  # adverbs between
+    if j < 0:
+        return False
+    prev = toks[j].text.lower().replace("’", "'")
+    if prev in _AUX or prev in NEGATION_CUES or prev.endswith("n't") or prev in _MODAL_WORDS:
+        return True
+    if prev == "to" and j > 0:
+        before = toks[j - 1]
+        return before.stem in _MODAL_STEMS or before.text.lower() in NEGATION_CUES
+    return False
 
 
 def is_verb(toks: tuple[Token, ...], i: int) -> bool:
@@ -288,17 +318,20 @@ def is_verb(toks: tuple[Token, ...], i: int) -> bool:
         return False
     if token.stem in _VERB_STEMS or low in IRREGULAR:
         return True
+    if low in _NOT_VERBS:
+        return False
+    if not token.capital and _after_auxiliary(toks, i):
+        return True
     return len(low) > 5 and low.endswith(("ed", "ing")) and not token.capital
 
 
-_AUX = _w("is are was were has have had will would can could may might must did does be")
 
 
 def has_verb(text: str) -> bool:
     """Whether a statement has a verb (or an auxiliary) at all: "rail upgrades" has none."""
     toks = tokens(text)
     return any(
-        is_verb(toks, i) or t.text.lower() in _AUX
+        is_verb(toks, i) or t.text.lower() in _AUX or t.text.lower() in _BE
         for i, t in enumerate(toks)
         if t.text[0].isalnum()
     )
@@ -330,7 +363,7 @@ def subject_words(toks: tuple[Token, ...], start: int, end: int) -> set[int]:
         if not start <= t.start < end or not t.text[0].isalpha():
             continue
         low = t.text.lower()
-        if is_verb(toks, k) or t.stem in _MODAL_STEMS or low in _AUX:
+        if is_verb(toks, k) or t.stem in _MODAL_STEMS or low in _AUX or low in _BE:
             break
         if is_content(t):
             out.add(k)
