@@ -64,7 +64,9 @@ _REPORTING = (
     r"argues|insisted|insists|noted|notes|stressed|stresses|acknowledged|acknowledges|"
     r"estimated|estimates|speculated|speculates|indicated|indicates|indicate|believes|"
     r"believed|suggested|suggests|cautioned|cautions|predicted|predicts|vowed|pledged|"
-    r"explained|wrote|asserted|alleged|alleges|emphasized|emphasised|contended|conceded"
+    r"explained|wrote|asserted|alleged|alleges|emphasized|emphasised|contended|conceded|"
+    r"warn|claim|argue|insist|note|stress|acknowledge|estimate|speculate|suggest|caution|"
+    r"predict|believe|allege|concede|contend|maintain|maintains|maintained"
 )
 _THAT_VERBS = r"reported|reports|projected|projects|announced|confirmed|expects|expected|forecast"
 _REPORT_VERB = re.compile(
@@ -83,7 +85,9 @@ _ANAPHORIC_SOURCE = re.compile(
 )
 # A statement that names its own speaker: "X said (that) ...", "according to X, ...".
 _STATEMENT_SPEAKER = re.compile(
-    rf"^(?P<who>(?:[^,]|,\s*(?:who|which)[^,]*,)+?)\s+(?:{_REPORTING}|told\s+\w+)\b", re.IGNORECASE
+    rf"^(?P<who>[^,]+?(?:,[^,]+,)?)\s+(?:{_REPORTING}|told\s+\w+|(?:{_THAT_VERBS})"
+    r"(?:\s+\w+ly)?\s+that)\b",
+    re.IGNORECASE,
 )
 _STATEMENT_TAIL = re.compile(
     rf",\s*(?P<who>[^,]{{2,80}}?)\s+(?:{_REPORTING})\b[^,]{{0,40}}$|,\s*(?:{_REPORTING})\s+"
@@ -225,14 +229,17 @@ def attributed_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
+def reports(text: str) -> bool:
+    """Whether a text holds a reporting verb ("projected that", "said")."""
+    return _REPORT_VERB.search(text) is not None
+
+
 def speaker_text(sentence: str) -> str:
     """The sentence with its attributed parts blanked: where its sources are named."""
-    spans = attributed_spans(sentence)
     out = sentence
-    for a, b in spans:
-        if b - a < len(sentence):
-            out = out[:a] + " " * (b - a) + out[b:]
-    return out if out.strip() else sentence
+    for a, b in attributed_spans(sentence):
+        out = out[:a] + " " * (b - a) + out[b:]
+    return out
 
 
 def names_source_after(sentence: str) -> bool:
@@ -246,7 +253,7 @@ def statement_speaker(text: str) -> tuple[str | None, int, int]:
     stripped = text.rstrip(" .")
     if m := _STATEMENT_ACCORDING.match(stripped):
         return m.group("who"), m.end(), len(text)
-    if (m := _STATEMENT_SPEAKER.match(stripped)) and len(m.group("who").split()) <= 10:
+    if (m := _STATEMENT_SPEAKER.match(stripped)) and len(m.group("who").split()) <= 14:
         who = m.group("who")
         if who[:1].isupper() and not who.lower().startswith(("it ", "this ", "that ")):
             return who, m.end(), len(text)

@@ -8,6 +8,7 @@ different noun there (the swapped "600 casualties, including 4,700 deaths" case)
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -276,9 +277,23 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
     return Figure(figure_text, value, kind, unit, qual, start, end)
 
 
+TALLY_RE = re.compile(r"(?<![\w.,/-])(\d{1,2})-(\d{1,2})(?![\w%/-]|\.\d)")
+
+
+def _tallies(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
+    """Votes and scores such as "7-4"."""
+    return [
+        Figure(m.group(0), None, "tally", f"{m.group(1)}-{m.group(2)}", None, *m.span())
+        for m in TALLY_RE.finditer(text)
+        if not _overlaps(m.span(), taken)
+    ]
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in text, in order of appearance, bound to its qualifier and counted noun."""
     figures = _dates(text)
+    taken = [(f.start, f.end) for f in figures]
+    figures += _tallies(text, taken)
     taken = [(f.start, f.end) for f in figures]
     figures += _fractions(text, taken)
     taken = [(f.start, f.end) for f in figures]
@@ -370,7 +385,60 @@ def check_figures(claim: str, evidence: str) -> list[str]:
     reasons = []
     for figure in figures_of(claim):
         is_date = figure.kind in {"date", "year"}
-        reason = _check_date(figure, found) if is_date else _check_number(figure, found)
+        if figure.kind == "tally":
+            reason = _check_tally(figure, found)
+        else:
+            reason = _check_date(figure, found) if is_date else _check_number(figure, found)
         if reason:
             reasons.append(reason)
-    return reasons
+    return reasons or _swapped(claim, evidence)
+
+
+def _check_tally(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
+    """A vote or score ("7-4") must be in the evidence as such."""
+    tallies = [f for f in evidence if f.kind == "tally"]
+    if any(f.unit == claim.unit for f in tallies):
+        return None
+    return (
+        f"article: {tallies[0].text}; claim: {claim.text}"
+        if tallies
+        else (f"figure {claim.text} not in the evidence")
+    )
+
+
+_CONTEXT_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_CONTEXT_SKIP = set(_w("a an the of and or but its their his her was were is are be been"))
+
+
+def _context(text: str, f: Figure) -> set[str]:
+    """The words (three each side) around a figure, lower case, crude stems."""
+    before = _CONTEXT_WORD.findall(text[max(0, f.start - 60) : f.start])[-3:]
+    after = _CONTEXT_WORD.findall(text[f.end : f.end + 60])[:3]
+    return {w.lower()[:5] for w in before + after if w.lower() not in _CONTEXT_SKIP}
+
+
+def _swapped(claim: str, evidence: str) -> list[str]:
+    """Two figures of the claim that the evidence has, each in the other's place: "widen to 2.7
+    percent next year, from 3.1 percent" against "widen to 3.1 percent next year, from 2.7"."""
+    mine = [f for f in figures_of(claim) if f.value is not None or f.kind == "tally"]
+    theirs = figures_of(evidence)
+    for a, b in itertools.combinations(mine, 2):
+        if a.kind != b.kind or _same_figure(a, b):
+            continue
+        ea = next((f for f in theirs if _same_figure(f, a)), None)
+        eb = next((f for f in theirs if _same_figure(f, b)), None)
+        if ea is None or eb is None:
+            continue
+        ca, cb = _context(claim, a), _context(claim, b)
+        xa, xb = _context(evidence, ea), _context(evidence, eb)
+        kept = len(ca & xa) + len(cb & xb)
+        crossed = len(ca & xb) + len(cb & xa)
+        if crossed > kept:
+            return [f"it swaps {a.text} and {b.text}: the article has them the other way round"]
+    return []
+
+
+def _same_figure(a: Figure, b: Figure) -> bool:
+    if a.kind == "tally" or b.kind == "tally":
+        return a.unit == b.unit
+    return a.value is not None and b.value is not None and math.isclose(a.value, b.value)

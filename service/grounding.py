@@ -50,6 +50,7 @@ _INJECTION = re.compile(
     r"assistant\b|\bif\s+you\s+are\s+an?\s+(?:ai|language\s+model|assistant)\b",
     re.IGNORECASE,
 )
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.IGNORECASE)
 _TERMINAL = tuple(".!?…\"'”’)]:")
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
@@ -408,11 +409,19 @@ class Source:
             if any(_INJECTION.search(t) for t in texts):
                 for i in para:
                     ok[i] = False
-            elif len(para) == 1:
+            elif len(para) == 1 and para[0] > 0:  # the first line is the article's title
                 t = texts[0]
                 if not t.endswith(_TERMINAL) and len(t.split()) <= HEADING_WORDS:
                     ok[para[0]] = False
         return ok
+
+    @cached_property
+    def is_title(self) -> bool:
+        """Whether the first line is a title: one short line with no sentence end."""
+        if not self.paragraphs or len(self.paragraphs[0]) != 1:
+            return False
+        first = self.sentence_text(0)
+        return not first.endswith(_TERMINAL) and len(first.split()) <= HEADING_WORDS
 
     @cached_property
     def _tokens(self) -> list[tuple[wording.Token, ...]]:
@@ -492,11 +501,25 @@ class Source:
                 for j in self._paragraph_of[i]
                 if j != i
             ]
+        elif _PRONOUN.search(parts[0]):  # "she cautioned that ...": who "she" is
+            parts += [attribution.speaker_text(self.sentence_text(j)) for j in self._before(i)]
         if i + 1 < len(self.sentences) and attribution.names_source_after(
             self.sentence_text(i + 1)
         ):
             parts.append(self.sentence_text(i + 1))
         return fold_text(" ".join(parts))
+
+    def _before(self, i: int) -> list[int]:
+        """The (up to two) sentences before i in its paragraph."""
+        para = self._paragraph_of[i]
+        return [j for j in (i - 2, i - 1) if j >= para.start]
+
+    def referents(self, i: int) -> str:
+        """Folded text a pronoun in sentence i may stand for: the sentences before it in its
+        paragraph, when it has a pronoun ("It has not yet secured ..." after "Vantara said ...")."""
+        if not _PRONOUN.search(self.sentence_text(i)):
+            return ""
+        return " ".join(self.sentence_folds[j] for j in self._before(i))
 
     def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
@@ -527,9 +550,16 @@ class _Clause:
     values: list[float]
 
 
-def _clauses(text: str, toks: tuple[wording.Token, ...]) -> list[_Clause]:
+def _clauses(
+    text: str, toks: tuple[wording.Token, ...], said_from: int = 0, said_to: int | None = None
+) -> list[_Clause]:
+    """The main clauses of what a statement says (its speaker, "X said", is checked apart)."""
+    said_to = len(text) if said_to is None else said_to
     out = []
     for a, b in wording.clauses(text):
+        a, b = max(a, said_from), min(b, said_to)
+        if a >= b:
+            continue
         words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
         values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
         if words or values:
@@ -569,7 +599,7 @@ def _best_sentences(
     def rank(i: int) -> tuple[float, bool, bool, int]:
         named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
         return (
-            score[i] + 0.5 * (i in preferred),
+            score[i] + 0.5 * (i in preferred) - 0.25 * (i == 0 and source.is_title),
             i in preferred,
             named,
             -len(source.sentence_text(i)),
@@ -577,7 +607,8 @@ def _best_sentences(
 
     near = [i for i, sc in score.items() if sc >= best_raw - 0.5]
     best = max(near, key=rank)
-    pair_best: tuple[float, tuple[int, ...]] = (score[best] + 2.0, (best,))
+    # a neighbour joins when it adds a figure or two words the best sentence lacks
+    pair_best: tuple[float, tuple[int, ...]] = (score[best] + 1.999, (best,))
     top = sorted(score, key=lambda i: -score[i])[:6]
     for i in {j for t in top for j in (t - 1, t)}:
         if (
@@ -627,13 +658,16 @@ def check_statement(
             if source.eligible[i]:
                 preferred.add(i)
                 match.setdefault(i, e.match)
-    stated_speaker, said_from, said_to = attribution.statement_speaker(text)
-    stated_speaker = attribution.no_outside_source(stated_speaker)  # "The article states that"
+    who, said_from, said_to = attribution.statement_speaker(text)
+    stated_speaker = attribution.no_outside_source(who)  # "The article states that ..."
+    said = text[said_from:said_to] if who else text  # what it says, its speaker left out
     credited = attribution.no_outside_source(attributed_to) if check_attribution else None
     speaker = credited or stated_speaker
     if speaker:
         speaker = attribution.source_name(speaker)
-    clauses = _clauses(text, toks)
+    if not stated_speaker:
+        said_from, said_to = 0, len(text)
+    clauses = _clauses(text, toks, said_from, said_to)
     bound: list[tuple[_Clause, tuple[int, ...]]] = []
     for clause in clauses:
         if held := _best_sentences(source, clause, toks, preferred, speaker):
@@ -671,9 +705,18 @@ def check_statement(
         clause_text = text[clause.start : clause.end]
         reasons.extend(check_figures(clause_text, own))
         subject = wording.subject_words(toks, clause.start, clause.end)
+        if stated_speaker:  # a reported clause's subject is often a pronoun in the quote
+            subject = {k for k in subject if toks[k].capital}
+        referents = " ".join(source.referents(i) for i in held)
+        own_folded = fold_text(own)
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held):
+                continue
+            if t.capital and (
+                (t.text.isupper() and attribution.in_article(t.text, own_folded))  # GDP
+                or attribution.in_evidence(t.text, referents)  # "It" for the company
+            ):
                 continue
             if wording.decisive_verb(toks, k) or (t.capital and k > 0) or k in subject:
                 decisive.append(t.text)
@@ -681,10 +724,13 @@ def check_statement(
                 soft_missing.append(t.text)
         reasons.extend(wording.polarity_reasons(clause_text, own))
     for name in entities(text) if names is None else names:
+        at = text.find(name)
         if not source.mentions(name) and not attribution.in_article(name, source.folded):
             reasons.append(f"names {name!r}, which the article does not mention")
+        elif not said_from <= at < said_to:
+            continue  # the speaker: checked with the attribution
         elif not any(
-            attribution.in_evidence(name, source.sentence_folds[i])
+            attribution.in_evidence(name, source.sentence_folds[i] + " " + source.referents(i))
             for i in _sentences_of(bound, name, text)
         ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
@@ -705,7 +751,7 @@ def check_statement(
             reasons.append("it is not a statement: it has no verb")
     reasons.extend(
         _attribution_reasons(
-            source, text, toks, bound, speaker, said_from, said_to,
+            source, said, toks, bound, speaker, said_from, said_to,
             credited=credited, claim=check_attribution,
         )
     )  # fmt: skip
@@ -726,7 +772,9 @@ def _role_reasons(
     reasons = []
     placed = sorted((text.find(n), n) for n in names if text.find(n) >= 0)
     for (a_at, a), (b_at, b) in itertools.combinations(placed, 2):
-        held = {i for c, h in bound if c.start <= a_at < c.end or c.start <= b_at < c.end for i in h}
+        held = {
+            i for c, h in bound if c.start <= a_at < c.end or c.start <= b_at < c.end for i in h
+        }
         own = " ".join(source.sentence_folds[i] for i in sorted(held))
         between = text[a_at + len(a) : b_at].lower()
         if len(between.split()) > 4 or not _ROLE_WORDS.search(between):
@@ -746,9 +794,7 @@ def _positions(name: str, folded: str) -> list[int]:
     """Where a name stands in folded text, by its distinctive words or its acronym."""
     words = [w for w in [*attribution.name_words(name), attribution.acronym(name)] if len(w) >= 2]
     return [
-        m.start()
-        for w in words
-        for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", folded)
+        m.start() for w in words for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", folded)
     ]
 
 
@@ -800,12 +846,21 @@ def _attribution_reasons(
                 return [f"attributed to {credited!r}, but the evidence does not name that source"]
             return [f"it credits this to {speaker!r}, but its evidence gives it to someone else"]
         return []
-    if not claim or _HEDGES.search(text):
+    if _HEDGES.search(text):
         return []
     for clause, sentence_ids in content:
+        subject = {toks[k].stem for k in wording.subject_words(toks, clause.start, clause.end)}
+        if any(_names_speaker(source, i, subject) for i in sentence_ids):
+            continue  # "The company plans to cut 350 jobs": its own plan, as it says
         if all(_reported(source, i, clause, toks) for i in sentence_ids):
             return ["the article attributes this to a source, but the claim states it as fact"]
     return []
+
+
+def _names_speaker(source: Source, i: int, subject: set[str]) -> bool:
+    """Whether the subject of a statement is the speaker of sentence i."""
+    spoken = {t.stem for t in wording.tokens(source.speakers(i))}
+    return bool(subject & spoken)
 
 
 def _reported(source: Source, i: int, clause: _Clause, toks: tuple[wording.Token, ...]) -> bool:

@@ -198,6 +198,22 @@ _SYNONYM_GROUPS = [
     "fare price",
     "aim seek intend",
     "oppose against",
+    "happen become occur",
+    "keep leave hold maintain retain",
+    "spend go allocate earmark devote",
+    "take attend",
+    "obtain secure get win raise",
+    "crest peak",
+    "admit acknowledge concede",
+    "require obligate oblige force",
+    "rebuild reconstruct reconstruction",
+    "recover return rebound",
+    "pay contribute provide commit fund",
+    "reach hit",
+    "say warn caution stress argue insist",
+    "estimate put",
+    "charge cost",
+    "defeat reject",
     "support back favour favor",
 ]
 
@@ -237,6 +253,7 @@ _MODAL_STEMS = frozenset(stem(w) for w in MODAL_CUES)
 _NEGATION = NEGATION_CUES
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'’-]*|[,;:()\"“”—–]")
 _BREAK = frozenset(',;:()"“”—–')
+_QUOTES = frozenset('"“”')
 
 
 @dataclass(frozen=True)
@@ -325,8 +342,6 @@ def is_verb(toks: tuple[Token, ...], i: int) -> bool:
     return len(low) > 5 and low.endswith(("ed", "ing")) and not token.capital
 
 
-
-
 def has_verb(text: str) -> bool:
     """Whether a statement has a verb (or an auxiliary) at all: "rail upgrades" has none."""
     toks = tokens(text)
@@ -356,9 +371,10 @@ def same_word(a: str, stems: frozenset[str]) -> bool:
 
 
 def subject_words(toks: tuple[Token, ...], start: int, end: int) -> set[int]:
-    """Indices of the content words before a clause's first verb or modal: its subject, whose
-    words must be in the clause's own sentence ("The central bank forecasts ...")."""
-    out: set[int] = set()
+    """Indices of the head and names of a clause's subject (the words before its first verb or
+    modal), which must be in the clause's own sentence ("The central bank forecasts ...");
+    its other modifiers count as ordinary words."""
+    run: list[int] = []
     for k, t in enumerate(toks):
         if not start <= t.start < end or not t.text[0].isalpha():
             continue
@@ -366,8 +382,8 @@ def subject_words(toks: tuple[Token, ...], start: int, end: int) -> set[int]:
         if is_verb(toks, k) or t.stem in _MODAL_STEMS or low in _AUX or low in _BE:
             break
         if is_content(t):
-            out.add(k)
-    return out
+            run.append(k)
+    return {k for k in run if toks[k].capital} | set(run[-1:])
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
@@ -386,16 +402,35 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 
 def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: bool) -> bool:
-    """Whether one of the (up to four) words before toks[i], within its clause, is a cue."""
-    for j in range(i - 1, max(-1, i - 5), -1):
+    """Whether the verb chain before toks[i] holds a cue: the auxiliaries, modals, negations,
+    adverbs, "to" and verbs right before it ("will unconditionally support", "did not
+    maintain", "plans to achieve", "could begin cutting"), up to five words; a noun, a
+    determiner or clause punctuation ends the chain (quotation marks do not)."""
+    steps = 0
+    for j in range(i - 1, -1, -1):
         t = toks[j]
-        if t.text in _BREAK:
+        if t.text in _QUOTES:
+            continue
+        if t.text in _BREAK or steps == 5:
             return False
+        steps += 1
         low = t.text.lower().replace("’", "'")
         if t.text == "May" and j > 0:  # the month
-            continue
+            return False
         if (t.stem in cues) if by_stem else (low in cues or low.endswith("n't")):
             return True
+        chain = (
+            low in _AUX
+            or low in _BE
+            or low == "to"
+            or low in NEGATION_CUES
+            or t.stem in _MODAL_STEMS
+            or (low.endswith("ly") and len(low) > 4)
+            or low in _w("yet still also already just now never even only")
+            or is_verb(toks, j)
+        )
+        if not chain:
+            return False
     return False
 
 
