@@ -94,6 +94,8 @@ _STATEMENT_TAIL = re.compile(
     r"(?P<who2>[^,]{2,80})$|,?\s*according to (?P<who3>[^,]{2,80})$",
     re.IGNORECASE,
 )
+# "The agency did not maintain that ...": the denial is the claim, not a speaker's words.
+_NEGATED_WHO = re.compile(r"\b(?:not|never|no longer)\s*$|n't\s*$", re.IGNORECASE)
 _STATEMENT_ACCORDING = re.compile(r"^according to (?P<who>[^,]{2,80}),", re.IGNORECASE)
 
 
@@ -179,6 +181,11 @@ def in_evidence(name: str, evidence_folded: str) -> bool:
     if name.isupper() and 2 <= len(name) <= 6 and in_article(name, evidence_folded):
         return True
     heads = [w for w in words if w in ORG_HEADS]
+    if not heads and len(words) >= 2 and name[:1].isupper():
+        # a person by surname, an organisation by its last word: "Larkspur" alone is the city
+        return _has_word(evidence_folded, words[-1]) or all(
+            _has_word(evidence_folded, w) for w in words
+        )
     if heads:
         others = [w for w in words if w not in ORG_HEADS and len(w) > 2]
         head_found = any(_has_word(evidence_folded, h) for h in heads)
@@ -208,12 +215,15 @@ def attributed_spans(sentence: str) -> tuple[tuple[int, int], ...]:
     for a, b in spans:
         outside = outside[:a] + " " * (b - a) + outside[b:]
     for m in _REPORT_VERB.finditer(outside):
+        if not outside[: m.start()].strip():
+            continue  # '"...," said X' / 'Said X, ...': the quote is the span, X the speaker
         after = outside[m.end() :]
         tail = after.split(",")[0].split("“")[0].split('"')[0]
         tail_words = re.findall(r"[A-Za-z0-9]\w*", tail)
         short = not tail_words or (len(tail_words) <= 6 and tail_words[0].lower() in _TAIL_STARTS)
         comma = outside.rfind(",", 0, m.start())
-        if short and comma > 0:
+        who = re.findall(r"[A-Za-z0-9]\w*", outside[comma + 1 : m.start()]) if comma > 0 else []
+        if short and comma > 0 and len(who) <= 6:
             spans.append((0, comma))  # "<clause>, X said." / "<clause>, X said in a statement."
             rest = outside.find(",", m.end())
             if rest > 0:
@@ -253,7 +263,8 @@ def statement_speaker(text: str) -> tuple[str | None, int, int]:
     stripped = text.rstrip(" .")
     if m := _STATEMENT_ACCORDING.match(stripped):
         return m.group("who"), m.end(), len(text)
-    if (m := _STATEMENT_SPEAKER.match(stripped)) and len(m.group("who").split()) <= 14:
+    m = _STATEMENT_SPEAKER.match(stripped)
+    if m and len(m.group("who").split()) <= 14 and not _NEGATED_WHO.search(m.group("who")):
         who = m.group("who")
         if who[:1].isupper() and not who.lower().startswith(("it ", "this ", "that ")):
             return who, m.end(), len(text)

@@ -42,7 +42,7 @@ MODAL_CUES = _w(
     "aimed aiming intend intends intended seek seeks sought expect expects expected "
     "forecast forecasts projected projects project predicted predicts likely possible "
     "possibly potential potentially proposed proposes propose scheduled going "
-    "hope hopes hoped want wants wanted considering consider considers "
+    "hope hopes hoped want wants wanted considering consider considers intention intentions "
     "speculated speculates speculation"
 )
 NEGATION_CUES = _w(
@@ -337,7 +337,7 @@ def is_verb(toks: tuple[Token, ...], i: int) -> bool:
         return True
     if low in _NOT_VERBS:
         return False
-    if not token.capital and _after_auxiliary(toks, i):
+    if not token.capital and not low.endswith("ly") and _after_auxiliary(toks, i):
         return True
     return len(low) > 5 and low.endswith(("ed", "ing")) and not token.capital
 
@@ -434,6 +434,31 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
     return False
 
 
+_NOUN_NEGATION = _w("no none nobody zero neither nor without")
+_NOUN_LEAD = _w(
+    "of the a an its their his her any by in at for from to with such single this that these those"
+)
+
+
+def quantified_away(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether a noun is negated by its determiner: "no complaints", "none of the branch's 14
+    employees", "not by the temperature"; "Nobody on this council" does not negate "council"."""
+    for j in range(i - 1, max(-1, i - 6), -1):
+        t = toks[j]
+        low = t.text.lower()
+        if low in _NOUN_NEGATION:
+            return True
+        modifier = (
+            low in _NOUN_LEAD
+            or any(c.isdigit() for c in low)
+            or low.endswith(("'s", "’s"))
+            or (t.text[0].isalpha() and is_content(t) and not is_verb(toks, j))
+        )
+        if not modifier:
+            return False
+    return False
+
+
 def negated(toks: tuple[Token, ...], i: int) -> bool:
     return _cued(toks, i, _NEGATION, by_stem=False)
 
@@ -457,11 +482,19 @@ def polarity_reasons(statement: str, evidence: str) -> list[str]:
             by_stem.setdefault(e.stem, []).append(j)
     reasons: list[str] = []
     for i, t in enumerate(s_toks):
-        if not t.text[0].isalpha() or not is_content(t) or not is_verb(s_toks, i):
+        if not t.text[0].isalpha() or not is_content(t):
             continue
         hits = [j for st, js in by_stem.items() if related(t.stem, st) for j in js]
         if not hits:
             continue
+        verb_hits = [j for j in hits if is_verb(e_toks, j)]
+        if not is_verb(s_toks, i) or not verb_hits:
+            # "several complaints" for "no complaints" (the other way round, "none of the
+            # quakes" may stand for "212 quakes, none of which ...": not compared)
+            if not quantified_away(s_toks, i) and all(quantified_away(e_toks, j) for j in hits):
+                reasons.append(f"the article denies {t.text!r}, which it affirms")
+            continue
+        hits = verb_hits
         s_neg = negated(s_toks, i)
         if all(negated(e_toks, j) != s_neg for j in hits):
             reasons.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -216,13 +216,15 @@ PLANTED = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def fixture_source(name: str) -> Source:
     text = PLANTED if name == "planted" else (FIXTURES / name / "article.txt").read_text()
     return Source(text)
 
 
-def verdict_of(article: str, kind: str, text: str, quote: str = "", who: str | None = None) -> Verdict:
+def verdict_of(
+    article: str, kind: str, text: str, quote: str = "", who: str | None = None
+) -> Verdict:
     """Ground one statement as the pipeline does: a claim with its quote and attribution (through
     ModelClaim, so its validators apply), or a summary sentence."""
     source = fixture_source(article)
@@ -287,14 +289,15 @@ ROOT_CAUSES = [
     # H: units bound to the right word
     ("H", "very_short", "claim", "The quake was centred about 12 km north of the town.",
      "The quake was centred about 12 kilometres north of the town", None, True, None),
-    ("H", "very_short", "sentence", "A 5.1-magnitude earthquake struck near Keldrow on Monday.", "", None, True, None),
+    ("H", "very_short", "sentence", "A 5.1-magnitude earthquake struck near Keldrow on Monday, the Regional Seismic Institute said.",
+     "", None, True, None),
     # I: a changed predicate or an invented clause is decisive
     ("I", "reference", "sentence",
      "North Korea's Kim Jong-un vows unconditional support for Russia in the Ukraine war, while Russia is expanding its presence in the region.",
      "", None, False, "expanding"),
     ("I", "reference", "sentence", "Kim Jong-un vows unconditional support for Russia in the Ukraine war.", "", None, True, None),
     ("I", "figures_attributions", "sentence",
-     "The central bank forecasts a budget deficit widening to 3.1 percent next year.", "", None, False, "central"),
+     "The central bank forecasts a budget deficit widening to 3.1 percent next year.", "", None, False, "bank"),
     # J: negation and modality compared with the evidence
     ("J", "planted", "sentence", "The agency did not maintain that the launch date is realistic.", "", None, False, "negat"),
     ("J", "planted", "sentence", "The consortium has achieved net-positive water use.", "", None, False, "done"),
@@ -351,13 +354,17 @@ def test_root_causes(
      "none", "None", "null", "N/A", "unknown", "", "  ", "Article."],
 )  # fmt: skip
 def test_attributed_to_naming_no_source_is_null(value: str) -> None:
-    claim = ModelClaim(text="The fare rose.", kind="statement", attributed_to=value, quote="fare rose")
+    claim = ModelClaim(
+        text="The fare rose.", kind="statement", attributed_to=value, quote="fare rose"
+    )
     assert claim.attributed_to is None
 
 
 @pytest.mark.parametrize("value", ["Ingrid Posner", "KCNA", "the Finance Ministry", "Reuters"])
 def test_attributed_to_naming_a_source_is_kept(value: str) -> None:
-    claim = ModelClaim(text="The fare rose.", kind="statement", attributed_to=value, quote="fare rose")
+    claim = ModelClaim(
+        text="The fare rose.", kind="statement", attributed_to=value, quote="fare rose"
+    )
     assert claim.attributed_to == value
 
 
