@@ -181,11 +181,6 @@ def in_evidence(name: str, evidence_folded: str) -> bool:
     if name.isupper() and 2 <= len(name) <= 6 and in_article(name, evidence_folded):
         return True
     heads = [w for w in words if w in ORG_HEADS]
-    if not heads and len(words) >= 2 and name[:1].isupper():
-        # a person by surname, an organisation by its last word: "Larkspur" alone is the city
-        return _has_word(evidence_folded, words[-1]) or all(
-            _has_word(evidence_folded, w) for w in words
-        )
     if heads:
         others = [w for w in words if w not in ORG_HEADS and len(w) > 2]
         head_found = any(_has_word(evidence_folded, h) for h in heads)
@@ -237,6 +232,12 @@ def attributed_spans(sentence: str) -> tuple[tuple[int, int], ...]:
         else:
             spans.append((0, m.start()))  # "<clause>, according to X"
     return tuple(spans)
+
+
+def generic(name: str) -> bool:
+    """Whether a source is named only by its kind: "the company", "the ministry"."""
+    words = name.lower().split()
+    return len(words) == 2 and words[0] in {"the", "its"} and words[1] in ORG_HEADS
 
 
 def reports(text: str) -> bool:

@@ -51,6 +51,14 @@ _INJECTION = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.IGNORECASE)
+# A statement about the text rather than the world: "The article reports on ...".
+_META = re.compile(
+    r"^\s*(?:the|this)\s+(?:news\s+)?(?:article|story|piece|text|report|passage)\s+"
+    r"(?:also\s+)?(?:reports\s+on|describes|discusses|covers|highlights|focuses\s+on|"
+    r"examines|explores|details|outlines|looks\s+at|is\s+about|summari[sz]es|provides|"
+    r"presents|tells|mentions|talks\s+about|addresses|underscores)\b(?!.*\bthat\b)",
+    re.IGNORECASE,
+)
 _TERMINAL = tuple(".!?…\"'”’)]:")
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
@@ -588,6 +596,8 @@ def _best_sentences(
     """
     holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
     holders += [(frozenset(source.sentences_with_value(v)), 2.0) for v in clause.values]
+    kinds = [(h, w, toks[k].capital) for (h, w), k in zip(holders, clause.words, strict=False)]
+    kinds += [(h, w, False) for h, w in holders[len(clause.words) :]]
     score: dict[int, float] = {}
     for held, w in holders:
         for i in held:
@@ -620,7 +630,10 @@ def _best_sentences(
         if not (source.eligible[i] and source.eligible[i + 1]):
             continue
         both = sum(w for held, w in holders if i in held or i + 1 in held)
-        if both > pair_best[0] and min(score.get(i, 0), score.get(i + 1, 0)) >= 1.0:
+        other = i if best == i + 1 else i + 1
+        # what the neighbour adds must include a word or figure, not only names
+        plain = any(other in held and best not in held for held, _, name in kinds if not name)
+        if both > pair_best[0] and plain and min(score.get(i, 0), score.get(i + 1, 0)) >= 1.0:
             pair_best = (both, (i, i + 1))
     return pair_best[1]
 
@@ -732,6 +745,7 @@ def check_statement(
             continue  # the speaker: checked with the attribution (an apposition is not)
         elif not any(
             attribution.in_evidence(name, source.sentence_folds[i] + " " + source.referents(i))
+            and not _part_of_other_name(name, source.sentence_text(i))
             for i in _sentences_of(bound, name, text)
         ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
@@ -748,6 +762,8 @@ def check_statement(
             f"{len(soft_missing)} of its {total} content words are not in its evidence "
             f"({', '.join(sorted(set(soft_missing))[:6])})"
         )
+    if _META.search(text):
+        reasons.append("it is about the article, not a fact the article states")
     if check_attribution:
         if len(sentences(text, Span(0, len(text)))) > 1:
             reasons.append("it is not one atomic statement: it has several sentences")
@@ -812,6 +828,21 @@ def _positions(name: str, folded: str) -> list[int]:
     ]
 
 
+def _part_of_other_name(name: str, sentence: str) -> bool:
+    """Whether the sentence has only a word of the name, inside a different name: "Larkspur
+    Transit" against "the Larkspur City Council"."""
+    words = attribution.name_words(name)
+    if len(words) < 2 or fold_text(name) in fold_text(sentence):
+        return False
+    others = [e for e in entities(sentence) if fold_text(e) != fold_text(name)]
+    found = [
+        w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", fold_text(sentence))
+    ]
+    return bool(found) and all(
+        any(w in attribution.name_words(e) and len(e.split()) > 1 for e in others) for w in found
+    )
+
+
 def _named_tokens(
     text: str, toks: tuple[wording.Token, ...], names: list[str], folded: str
 ) -> set[int]:
@@ -867,6 +898,10 @@ def _attribution_reasons(
         if not attribution.in_article(speaker, source.folded) and not source.mentions(speaker):
             return [f"attributed to {speaker!r}, which the article does not name"]
         carriers = {i for _, h in content for i in h}
+        if attribution.generic(speaker) and any(
+            entities(attribution.speaker_text(source.sentence_text(i))) for i in carriers
+        ):
+            return []  # "..., the company said" where the sentence names the company
         if not any(attribution.in_evidence(speaker, source.speakers(i)) for i in carriers):
             if credited:
                 return [f"attributed to {credited!r}, but the evidence does not name that source"]

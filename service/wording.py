@@ -165,7 +165,10 @@ LIGHT_VERBS = _w(
 
 
 def decisive_verb(toks: tuple[Token, ...], i: int) -> bool:
-    """A verb whose absence from the evidence changes the claim: any but a light verb."""
+    """A predicate whose absence from the evidence changes the claim: any verb but a light
+    verb, and the word a form of "be" predicates ("the estimate was realistic")."""
+    if i > 0 and toks[i - 1].text.lower() in _BE and not toks[i].capital:
+        return True
     return is_verb(toks, i) and toks[i].text.lower() not in LIGHT_VERBS
 
 
