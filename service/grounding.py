@@ -742,7 +742,8 @@ def check_statement(
         if not source.mentions(name) and not attribution.in_article(name, source.folded):
             reasons.append(f"names {name!r}, which the article does not mention")
         elif not said_from <= at < said_to and set(attribution.name_words(name)) & set(
-            attribution.name_words(speaker or "") + attribution.name_words(stated_speaker or "")
+            attribution.name_words(speaker or "")
+            + attribution.name_words(attribution.source_name(stated_speaker or ""))
         ):
             continue  # the speaker: checked with the attribution (an apposition is not)
         elif not any(
@@ -843,7 +844,7 @@ def _part_of_other_name(name: str, sentence: str) -> bool:
         w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", fold_text(sentence))
     ]
     return bool(found) and all(
-        any(w in attribution.name_words(e) and len(e.split()) > 1 for e in others) for w in found
+        any(w in fold_text(e).split() and len(e.split()) > 1 for e in others) for w in found
     )
 
 
