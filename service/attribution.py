@@ -141,8 +141,23 @@ def name_words(name: str) -> list[str]:
     return [w for w in words if w not in FUNCTION_WORDS] or words
 
 
+def word_positions(haystack: str, word: str) -> list[int]:
+    """Where word stands in haystack as a whole word (a hyphen joins words): the regex
+    (?<![\\w-])word(?![\\w-]) by string search, without compiling a pattern per word."""
+    out = []
+    at = haystack.find(word) if word else -1
+    while at >= 0:
+        end = at + len(word)
+        before = haystack[at - 1] if at else " "
+        after = haystack[end] if end < len(haystack) else " "
+        if not (before.isalnum() or before in "_-") and not (after.isalnum() or after in "_-"):
+            out.append(at)
+        at = haystack.find(word, at + 1)
+    return out
+
+
 def _has_word(haystack: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", haystack) is not None
+    return bool(word_positions(haystack, word))
 
 
 def acronym(name: str) -> str:
@@ -187,7 +202,8 @@ def in_evidence(name: str, evidence_folded: str) -> bool:
         if head_found and any(_has_word(evidence_folded, w) for w in others):
             return True
         return any(
-            re.search(rf"\b(?:the|its|that) {re.escape(h)}\b", evidence_folded) for h in heads
+            any(_has_word(evidence_folded, f"{d} {h}") for d in ("the", "its", "that"))
+            for h in heads
         )
     return any(len(w) > 2 and _has_word(evidence_folded, w) for w in words)
 

@@ -384,7 +384,11 @@ class Source:
     # --- what may be evidence, and which sentences carry a statement ---------------------------
 
     def sentence_text(self, i: int) -> str:
-        return self.text[self.sentences[i].start : self.sentences[i].end]
+        return self._sentence_texts[i]
+
+    @cached_property
+    def _sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
 
     @cached_property
     def paragraphs(self) -> list[range]:
@@ -431,18 +435,17 @@ class Source:
         first = self.sentence_text(0)
         return not first.endswith(_TERMINAL) and len(first.split()) <= HEADING_WORDS
 
-    @cached_property
-    def _tokens(self) -> list[tuple[wording.Token, ...]]:
-        return [wording.tokens(self.sentence_text(i)) for i in range(len(self.sentences))]
+    def tokens_of(self, i: int) -> tuple[wording.Token, ...]:
+        return wording.tokens(self._sentence_texts[i])
 
     @cached_property
     def _stem_index(self) -> dict[str, set[int]]:
         """Stem -> the eligible sentences holding it."""
         index: dict[str, set[int]] = {}
-        for i, toks in enumerate(self._tokens):
+        for i, text in enumerate(self._sentence_texts):
             if self.eligible[i]:
-                for t in toks:
-                    index.setdefault(t.stem, set()).add(i)
+                for stem in wording.stems_of(text):
+                    index.setdefault(stem, set()).add(i)
         return index
 
     @cached_property
@@ -470,12 +473,12 @@ class Source:
 
     @cached_property
     def _figure_index(self) -> dict[float, set[int]]:
+        """Figure value -> the eligible sentences holding it (one pass over the article)."""
         index: dict[float, set[int]] = {}
-        for i in range(len(self.sentences)):
-            if self.eligible[i]:
-                for f in figures_of(self.sentence_text(i)):
-                    if f.value is not None:
-                        index.setdefault(round(f.value, 6), set()).add(i)
+        for f in figures_of(self.text):
+            i = bisect.bisect_right(self._starts, f.start) - 1
+            if f.value is not None and i >= 0 and f.start < self._ends[i] and self.eligible[i]:
+                index.setdefault(round(f.value, 6), set()).add(i)
         return index
 
     def sentences_with_value(self, value: float) -> set[int]:
@@ -828,9 +831,7 @@ def _role_reasons(
 def _positions(name: str, folded: str) -> list[int]:
     """Where a name stands in folded text, by its distinctive words or its acronym."""
     words = [w for w in [*attribution.name_words(name), attribution.acronym(name)] if len(w) >= 2]
-    return [
-        m.start() for w in words for m in re.finditer(rf"(?<![\w-]){re.escape(w)}(?![\w-])", folded)
-    ]
+    return [at for w in words for at in attribution.word_positions(folded, w)]
 
 
 def _part_of_other_name(name: str, sentence: str) -> bool:
@@ -840,9 +841,7 @@ def _part_of_other_name(name: str, sentence: str) -> bool:
     if len(words) < 2 or fold_text(name) in fold_text(sentence):
         return False
     others = [e for e in entities(sentence) if fold_text(e) != fold_text(name)]
-    found = [
-        w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", fold_text(sentence))
-    ]
+    found = [w for w in words if attribution.word_positions(fold_text(sentence), w)]
     return bool(found) and all(
         any(w in fold_text(e).split() and len(e.split()) > 1 for e in others) for w in found
     )
@@ -943,8 +942,8 @@ def _described(source: Source, name: str, spoken: str) -> bool:
     words = attribution.name_words(name)
     if not words or not spoken.strip():
         return False
-    for m in re.finditer(rf"(?<![\w-]){re.escape(words[0])}(?![\w-])", source.folded):
-        before = re.findall(r"[a-z][\w-]*", source.folded[max(0, m.start() - 40) : m.start()])[-3:]
+    for at in attribution.word_positions(source.folded, words[0]):
+        before = re.findall(r"[a-z][\w-]*", source.folded[max(0, at - 40) : at])[-3:]
         described = [w for w in before if w not in wording.FUNCTION_WORDS]
         if len(described) >= 2 and " ".join(described) in spoken:
             return True
@@ -965,7 +964,7 @@ def _reported(source: Source, i: int, clause: _Clause, toks: tuple[wording.Token
         return False
     stems = {toks[k].stem for k in clause.words}
     inside = outside = 0
-    for t in source._tokens[i]:
+    for t in source.tokens_of(i):
         if (
             t.text[0].isalpha()
             and wording.is_content(t)

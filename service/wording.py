@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
 def _w(words: str) -> frozenset[str]:
@@ -259,13 +259,22 @@ _BREAK = frozenset(',;:()"“”—–')
 _QUOTES = frozenset('"“”')
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A word (or clause punctuation) with its stem, offsets and whether it is capitalized."""
+
     text: str
     stem: str
     start: int
     end: int
     capital: bool
+
+
+_WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+
+
+def stems_of(text: str) -> list[str]:
+    """The stems of text's words (what `tokens` gives, without the offsets)."""
+    return [stem(w) for w in _WORD.findall(text)]
 
 
 @lru_cache(maxsize=4096)
