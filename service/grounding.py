@@ -457,17 +457,17 @@ class Source:
         if (hit := self._sentence_hits.get(stem)) is not None:
             return hit
         index = self._stem_index
-        found: set[int] = set(index.get(stem, ()))
-        for other in wording.synonyms(stem):
-            found |= index.get(other, set())
-        if len(stem) >= 5:
-            stems = self._sorted_stems
-            at = bisect.bisect_left(stems, stem)
-            while at < len(stems) and stems[at].startswith(stem):
-                found |= index[stems[at]]
-                at += 1
-            for n in range(5, len(stem)):
-                found |= index.get(stem[:n], set())
+        found: set[int] = set()
+        for word in (stem, *wording.synonyms(stem)):
+            found |= index.get(word, set())
+            if len(word) >= 5:  # "deploy" / "deployment", "assist" / "assistance"
+                stems = self._sorted_stems
+                at = bisect.bisect_left(stems, word)
+                while at < len(stems) and stems[at].startswith(word):
+                    found |= index[stems[at]]
+                    at += 1
+                for n in range(5, len(word)):
+                    found |= index.get(word[:n], set())
         hit = self._sentence_hits[stem] = frozenset(found)
         return hit
 
@@ -758,6 +758,7 @@ def check_statement(
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
     )
+    reasons.extend(_apart_reasons(source, toks, bound))
     if decisive:
         reasons.append(
             f"its evidence does not say {', '.join(repr(w) for w in dict.fromkeys(decisive))}"
@@ -826,6 +827,28 @@ def _role_reasons(
             continue  # active and passive
         reasons.append(f"it reverses the roles of {a!r} and {b!r}")
     return reasons
+
+
+def _apart_reasons(
+    source: Source, toks: tuple[wording.Token, ...], bound: list[tuple[_Clause, tuple[int, ...]]]
+) -> list[str]:
+    """Two words the statement joins ("automotive and semiconductor customers") that its
+    sentence has far apart, in different parts of it: items of two lists conflated."""
+    for clause, held in bound:
+        words = [k for k in clause.words if not toks[k].capital]
+        for k1, k2 in itertools.pairwise(words):
+            if k2 - k1 != 2 or toks[k1 + 1].text.lower() not in {"and", "or"}:
+                continue  # list items: "A and B"
+            for i in held:
+                ev = source.tokens_of(i)
+                p1 = [j for j, t in enumerate(ev) if wording.related(toks[k1].stem, t.stem)]
+                p2 = [j for j, t in enumerate(ev) if wording.related(toks[k2].stem, t.stem)]
+                if p1 and p2 and min(abs(a - b) for a in p1 for b in p2) >= 10:
+                    return [
+                        f"it joins {toks[k1].text!r} and {toks[k2].text!r}, which the article "
+                        "keeps apart"
+                    ]
+    return []
 
 
 def _positions(name: str, folded: str) -> list[int]:

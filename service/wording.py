@@ -41,7 +41,7 @@ MODAL_CUES = _w(
     "will would shall could may might can should must plan plans planned planning aim aims "
     "aimed aiming intend intends intended seek seeks sought expect expects expected "
     "forecast forecasts projected projects project predicted predicts likely possible "
-    "possibly potential potentially proposed proposes propose scheduled going "
+    "possibly potential potentially scheduled going "
     "hope hopes hoped want wants wanted considering consider considers intention intentions "
     "speculated speculates speculation"
 )
@@ -186,7 +186,7 @@ _SYNONYM_GROUPS = [
     "raise hike increase",
     "forecast project predict expect estimate",
     "quake earthquake",
-    "meet talk meeting",
+    "meet talk meeting discuss discussion",
     "shut close",
     "kill death die",
     "help aid assist",
@@ -223,14 +223,15 @@ _SYNONYM_GROUPS = [
 
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    """Inflection stripped, lower case: pledged, pledges, pledging -> pledg."""
+    """Inflection stripped, lower case: pledged, pledges, pledging -> pledg; casualties ->
+    casualty."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
     w = w.strip("'")
     if w in IRREGULAR:
         w = IRREGULAR[w]
-    for suffix, keep in (("ies", "i"), ("ied", "i"), ("ing", ""), ("ed", ""), ("es", ""),
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""),
                          ("ly", ""), ("s", "")):  # fmt: skip
         if suffix == "ly" and len(w) <= 7:
             continue
@@ -241,8 +242,6 @@ def stem(word: str) -> str:
         w = w[:-1]
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
-    if w.endswith("y") and len(w) > 3:
-        w = w[:-1] + "i"
     return w
 
 
@@ -431,6 +430,8 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
             return False
         if (t.stem in cues) if by_stem else (low in cues or low.endswith("n't")):
             return True
+        if by_stem and t.stem in _TO_CUES and j + 1 < len(toks) and toks[j + 1].text == "to":
+            return True  # "voted to close", "are due to be placed", "agreed to expand"
         chain = (
             low in _AUX
             or low in _BE
@@ -446,6 +447,14 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
     return False
 
 
+# Verbs and adjectives that make what follows "to" a decision or a plan, not a done thing
+# (a pledge or vow is itself the act reported, so "pledged to support" is "vows support").
+_TO_CUES = frozenset(
+    stem(w)
+    for w in (
+        "vote agree decide urge due set scheduled prepared ready likely propose ask call"
+    ).split()
+)
 _NOUN_NEGATION = _w("no none nobody zero neither nor without")
 _NOUN_LEAD = _w(
     "of the a an its their his her any by in at for from to with such single this that these those"

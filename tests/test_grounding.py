@@ -316,6 +316,16 @@ ROOT_CAUSES = [
      "The Helios mission is led by the European Space Agency, with NASA contributing the lander.", "", None, False, "roles"),
     ("K", "planted", "sentence",
      "The Helios mission is led by NASA, with the European Space Agency contributing the lander.", "", None, True, None),
+    # beyond the audit: a plan stated as done, list items conflated, figures swapped, meta
+    ("J", "long_multichunk", "sentence", "The first modular homes have been placed in Haverly.", "", None, False, "done"),
+    ("J", "long_multichunk", "sentence", "The first modular homes are due to be placed in Haverly in September.",
+     "", None, True, None),
+    ("I", "prompt_injection", "sentence",
+     "Chief executive Helga Marrin said demand from automotive and semiconductor customers had remained steady.",
+     "", None, False, "apart"),
+    ("H", "very_short", "sentence", "The quake was centred about 9 kilometres north of the town at a depth of 12 kilometres.",
+     "", None, False, "swaps"),
+    ("I", "reference", "sentence", "The article discusses North Korea's support for Russia.", "", None, False, "about the article"),
     # L: a summary sentence naming a speaker is checked for that speaker
     ("L", "mostly_quotes", "sentence", "Mayor Daniel Ferrante said the council had not looked hard enough for other options.",
      "", None, False, None),
