@@ -67,8 +67,46 @@ _ABBREVIATIONS = frozenset(
         "oct",
         "nov",
         "dec",
+        # titles, times and days that precede the rest of their sentence
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "capt",
+        "sgt",
+        "supt",
+        "insp",
+        "det",
+        "rev",
+        "hon",
+        "pres",
+        "adm",
+        "cmdr",
+        "maj",
+        "cpl",
+        "pvt",
+        "mt",
+        "ft",
+        "ave",
+        "dept",
+        "approx",
+        "a.m",
+        "p.m",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "no",
+        "nos",
+        "fig",
     ]
 )
+# Letters joined by dots ("p.m", "U.S", "e.g"): an abbreviation whatever its letters.
+_DOTTED = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 
 # The whole-text splitter (`split`) finds the same sentence ends as `sentences` with a few passes
 # of regexes over the article instead of Python work per character.
@@ -83,6 +121,7 @@ _ENDS_AND_GAPS = [
 # Characters whose lower() is an ASCII letter, besides that letter's two cases.
 _LOWERS_TO_ASCII = {"\u212a": "k"}  # KELVIN SIGN
 _STRIP = ".!?…\"'”’)]"
+_TERMINATORS = frozenset(".!?…")
 
 
 def _char_class(c: str) -> str:
@@ -138,6 +177,11 @@ def sentences(text: str, para: Span) -> list[Span]:
         word = re.search(r"(\S+)$", text[start:end].rstrip(".!?…\"'”’)]"))
         if m.group(0) == "." and word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
             continue
+        after = end
+        while after < para.end and text[after].isspace() and text[after] != "\n":
+            after += 1
+        if end < para.end and _continues(text, end, after, m.group(0) == "."):
+            continue
         if end > start:
             out.append(Span(start, end))
         start = end
@@ -172,6 +216,23 @@ def _is_abbreviation(text: str, end: int) -> bool:
         start -= 1
     word = text[start:end].rstrip(_STRIP)
     return bool(word) and word.lower().rstrip(".") in _ABBREVIATIONS
+
+
+def _continues(text: str, end: int, next_start: int, lone_dot: bool) -> bool:
+    """Whether the sentence goes on past a candidate end: the next word starts in lower case
+    ("8 p.m. on most routes"), or a lone "." ends an initial ("U. S.", "John F.") or letters
+    joined by dots ("p.m.", "U.S.")."""
+    if next_start < len(text) and text[next_start].islower():
+        return True
+    if not lone_dot:
+        return False
+    start = end - 1
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start : end - 1].rstrip(_STRIP)
+    if len(word) == 1 and word.isalpha():
+        return True
+    return bool(_DOTTED.fullmatch(word))
 
 
 def split(text: str) -> Layout:
@@ -210,6 +271,13 @@ def split(text: str) -> Layout:
                 gap_ends[bisect.bisect_left(gap_ends, s) : bisect.bisect_right(gap_ends, e)]
             )
     inner = next_start.keys() - not_ends  # set operations run in C, not a loop per sentence
+    inner = {
+        e
+        for e in inner
+        if not _continues(
+            text, e, next_start[e], text[e - 1] == "." and text[e - 2 : e - 1] not in _TERMINATORS
+        )
+    }
     ends = sorted([*para_ends, *inner])
     starts = sorted([*para_starts, *map(next_start.__getitem__, inner)])
     last = set(para_ends)

@@ -8,6 +8,7 @@ different noun there (the swapped "600 casualties, including 4,700 deaths" case)
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -56,7 +57,23 @@ UNIT_SYNONYMS: dict[str, str] = {
     "soldiers": "troops", "servicemen": "troops", "fatalities": "deaths", "deads": "deaths",
     "persons": "people", "individuals": "people", "kids": "children", "dollars": "usd",
     "euros": "eur", "mins": "minutes", "hrs": "hours", "secs": "seconds", "yrs": "years",
+    # unit abbreviations and spellings, as _normalize_unit pluralizes them
+    "kms": "kilometres", "kilometers": "kilometres", "meters": "metres", "mms": "millimetres",
+    "millimeters": "millimetres", "cms": "centimetres", "centimeters": "centimetres",
+    "kgs": "kilograms", "kilos": "kilograms", "tons": "tonnes", "mis": "miles",
+    "yens": "jpy",
 }
+# Words that name the scale a number is read on, not what it counts: "a 5.1-magnitude quake".
+SCALE_WORDS = set(_w("magnitude category level grade phase stage point-scale"))
+# Words after a number that end the search for what it counts: directions, prepositions and
+# common verbs ("5.1 earthquake struck near Keldrow", "12 km north of the town").
+DIRECTIONS = set(_w(
+    "north south east west northeast northwest southeast southwest northern southern eastern "
+    "western near off toward towards across along behind below above beyond inside outside "
+    "within via against among between around through throughout upon onto amid despite "
+    "without while if because so when where struck hit killed injured rose fell left took "
+    "made sent met led held began grew became came went told said stood lost won saw"
+))
 CURRENCIES = {"$": "usd", "US$": "usd", "€": "eur", "£": "gbp"}
 MONEY_UNITS = {"usd", "eur", "gbp"}
 TIME_UNITS = set(_w("seconds minutes hours days weeks months years decades"))
@@ -103,6 +120,8 @@ _NUM = (
     r"(?>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+,\d+"
     rf"|\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?:[.,]\d+)?|\d+(?:\.\d+)?)"
 )
+VULGAR = {"½": 0.5, "¼": 0.25, "¾": 0.75, "⅓": 1 / 3, "⅔": 2 / 3, "⅛": 0.125, "⅕": 0.2, "⅒": 0.1}
+_VULGAR = "[" + "".join(VULGAR) + "]"
 
 DATE_RE = re.compile(
     rf"\b(?:(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})"
@@ -117,10 +136,11 @@ FRACTION_RE = re.compile(
 )
 NUMBER_RE = re.compile(
     rf"(?:\b(?P<qual>(?i:{_QUAL}))\s+)?(?P<cur>US\$|[$€£])?"
-    rf"(?:(?<![\w.,:/-])(?P<digits>{_NUM})(?:\s*(?P<scale>(?i:thousand|million|billion|"
-    rf"trillion))\b|(?P<abbr>bn|mn|tn|m|k)\b)?|\b(?P<words>(?i:{_WORD_RUN}))|"
+    rf"(?:(?<![\w.,:/-])(?P<minus>[−-](?=\d))?(?P<digits>{_NUM})(?P<vulgar>{_VULGAR})?"
+    rf"(?:\s*(?P<scale>(?i:thousand|million|billion|trillion))\b|(?P<abbr>(?i:bn|mn|tn|k)|m)\b)?"
+    rf"|(?<![\w.,:/-])(?P<vonly>{_VULGAR})|\b(?P<words>(?i:{_WORD_RUN}))|"
     rf"\b(?P<ordword>(?i:{'|'.join(ORDINALS)}))\b)"
-    r"(?P<pct>\s*%|\s+per\s*cent\b|\s+percent\b)?(?P<ord>(?<=\d)(?:st|nd|rd|th)\b)?"
+    r"(?P<pct>\s*%|\s+per\s*cent\b|\s+percent\b|\s+pct\b)?(?P<ord>(?<=\d)(?:st|nd|rd|th)\b)?"
     r"(?:-(?P<hy>[A-Za-z]+)\b)?(?![\w$%]|-\d|:\d|/\d|\.\d)"
 )
 WORD_AFTER = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)")
@@ -146,14 +166,24 @@ def _normalize_unit(word: str) -> str:
     return UNIT_SYNONYMS.get(word, word)
 
 
+def _is_verb_form(word: str) -> bool:
+    """A regular past or progressive form ("collapsed", "rising") ends a noun phrase."""
+    return len(word) > 4 and word.endswith(("ed", "ing")) and word not in {"hundred"}
+
+
 def _head_noun(text: str, pos: int) -> tuple[str | None, bool]:
     """Head noun after pos (up to three modifiers in between) and whether it is written plural."""
     words: list[str] = []
     while len(words) < 4 and (m := WORD_AFTER.match(text, pos)):
-        if m.group(1).lower() in STOPWORDS:
+        low = m.group(1).lower()
+        proper = m.group(1)[0].isupper()  # "North Korean soldiers": an adjective, not a direction
+        if low in STOPWORDS or (low in DIRECTIONS and not proper) or (words and _is_verb_form(low)):
             break
         words.append(m.group(1))
         pos = m.end()
+    for word in words:
+        if _normalize_unit(word) in MONEY_UNITS:  # "8.5 billion dollar program"
+            return word, True
     for word in words:
         if _looks_plural(word.lower()):
             return word, True
@@ -229,19 +259,24 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
             value = float(text2num(re.sub(r"^a\s+", "one ", g["words"].lower()), "en"))
         except ValueError:
             return None
+    elif g["vonly"]:
+        value = VULGAR[g["vonly"]]
     else:
-        value = _digits_value(g["digits"])
+        value = _digits_value(g["digits"]) + VULGAR.get(g["vulgar"] or "", 0.0)
         scale = g["scale"] or g["abbr"]
-        if g["abbr"] in {"m", "k"} and not g["cur"]:
+        if g["abbr"] == "m" and not g["cur"]:
             return None  # "5m" is as likely metres as millions
         value *= SCALES[scale.lower()] if scale else 1
+        if g["minus"]:
+            value = -value
     end = m.start("hy") - 1 if g["hy"] and not g["pct"] else m.end()  # "85-minute" -> "85"
     figure_text = text[start:end]
     if g["pct"]:
         return Figure(figure_text, value, "percent", "percent", qual, start, end)
     if g["cur"]:
         return Figure(figure_text, value, "money", CURRENCIES[g["cur"]], qual, start, end)
-    noun, plural = (g["hy"], False) if g["hy"] else _head_noun(text, m.end())
+    hyphened = g["hy"] and g["hy"].lower() not in SCALE_WORDS
+    noun, plural = (g["hy"], False) if hyphened else _head_noun(text, m.end())
     unit = _normalize_unit(noun) if noun else None
     if g["ord"] or g["ordword"]:
         return Figure(figure_text, value, "ordinal", unit, qual, start, end)
@@ -254,9 +289,23 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
     return Figure(figure_text, value, kind, unit, qual, start, end)
 
 
+TALLY_RE = re.compile(r"(?<![\w.,/-])(\d{1,2})-(\d{1,2})(?![\w%/-]|\.\d)")
+
+
+def _tallies(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
+    """Votes and scores such as "7-4"."""
+    return [
+        Figure(m.group(0), None, "tally", f"{m.group(1)}-{m.group(2)}", None, *m.span())
+        for m in TALLY_RE.finditer(text)
+        if not _overlaps(m.span(), taken)
+    ]
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in text, in order of appearance, bound to its qualifier and counted noun."""
     figures = _dates(text)
+    taken = [(f.start, f.end) for f in figures]
+    figures += _tallies(text, taken)
     taken = [(f.start, f.end) for f in figures]
     figures += _fractions(text, taken)
     taken = [(f.start, f.end) for f in figures]
@@ -266,7 +315,7 @@ def extract_figures(text: str) -> list[Figure]:
     return sorted(figures, key=lambda f: f.start)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def figures_of(text: str) -> tuple[Figure, ...]:
     """extract_figures, memoized: one article is checked against many claims, and a claim's own
     figures are read by the pipeline and again by check_figures."""
@@ -348,7 +397,60 @@ def check_figures(claim: str, evidence: str) -> list[str]:
     reasons = []
     for figure in figures_of(claim):
         is_date = figure.kind in {"date", "year"}
-        reason = _check_date(figure, found) if is_date else _check_number(figure, found)
+        if figure.kind == "tally":
+            reason = _check_tally(figure, found)
+        else:
+            reason = _check_date(figure, found) if is_date else _check_number(figure, found)
         if reason:
             reasons.append(reason)
-    return reasons
+    return reasons or _swapped(claim, evidence)
+
+
+def _check_tally(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
+    """A vote or score ("7-4") must be in the evidence as such."""
+    tallies = [f for f in evidence if f.kind == "tally"]
+    if any(f.unit == claim.unit for f in tallies):
+        return None
+    return (
+        f"article: {tallies[0].text}; claim: {claim.text}"
+        if tallies
+        else (f"figure {claim.text} not in the evidence")
+    )
+
+
+_CONTEXT_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_CONTEXT_SKIP = set(_w("a an the of and or but its their his her was were is are be been"))
+
+
+def _context(text: str, f: Figure) -> set[str]:
+    """The words (three each side) around a figure, lower case, crude stems."""
+    before = _CONTEXT_WORD.findall(text[max(0, f.start - 60) : f.start])[-3:]
+    after = _CONTEXT_WORD.findall(text[f.end : f.end + 60])[:3]
+    return {w.lower()[:5] for w in before + after if w.lower() not in _CONTEXT_SKIP}
+
+
+def _swapped(claim: str, evidence: str) -> list[str]:
+    """Two figures of the claim that the evidence has, each in the other's place: "widen to 2.7
+    percent next year, from 3.1 percent" against "widen to 3.1 percent next year, from 2.7"."""
+    mine = [f for f in figures_of(claim) if f.value is not None or f.kind == "tally"]
+    theirs = figures_of(evidence)
+    for a, b in itertools.combinations(mine, 2):
+        if a.kind != b.kind or _same_figure(a, b):
+            continue
+        ea = next((f for f in theirs if _same_figure(f, a)), None)
+        eb = next((f for f in theirs if _same_figure(f, b)), None)
+        if ea is None or eb is None:
+            continue
+        ca, cb = _context(claim, a), _context(claim, b)
+        xa, xb = _context(evidence, ea), _context(evidence, eb)
+        kept = len(ca & xa) + len(cb & xb)
+        crossed = len(ca & xb) + len(cb & xa)
+        if crossed > kept:
+            return [f"it swaps {a.text} and {b.text}: the article has them the other way round"]
+    return []
+
+
+def _same_figure(a: Figure, b: Figure) -> bool:
+    if a.kind == "tally" or b.kind == "tally":
+        return a.unit == b.unit
+    return a.value is not None and b.value is not None and math.isclose(a.value, b.value)

@@ -8,14 +8,16 @@ client sent, so `text[start:end] == quote` holds for every span returned.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
+from service import attribution, wording
 from service.chunking import Layout, Span, sentences, split
-from service.figures import check_figures
+from service.figures import check_figures, figures_of
 
 # re's \s and str.isspace agree on every character, and lower() keeps a character's spaceness.
 _SPACES = re.compile(r"\s+")
@@ -33,8 +35,32 @@ _FOLD_PAIRS = [
 _SEPARATOR = "\x00"
 FUZZY_CUTOFF = 85.0
 SENTENCE_CUTOFF = 60.0
-# Share of a claim's content words that may be absent from its evidence (paraphrase allowance).
-MAX_UNSUPPORTED_WORDS = 0.4
+# Share of a statement's content words that may be absent from its evidence when none of them
+# is a verb or a name (paraphrase allowance: an adjective or noun exchanged for another).
+MAX_UNSUPPORTED_WORDS = 0.2
+# A line of at most this many words without a sentence end is a heading, never evidence.
+HEADING_WORDS = 14
+# Text addressed to the reading machine, not to the article's readers.
+_INJECTION = re.compile(
+    r"\bignore\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|earlier|preceding)\s+"
+    r"(?:instructions?|prompts?|directions?)|\bsystem\s+prompt\b|\btell\s+the\s+user\b|"
+    r"\b(?:you\s+are|act\s+as)\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|"
+    r"chatbot|\w*bot)\b|\b(?:ai|llm|language\s+models?|assistants?|summari[sz]ers?|chatbots?)\s+"
+    r"(?:systems?\s+|models?\s+|tools?\s+)?(?:reading|processing|summari[sz]ing)\s+this\b|"
+    r"\bas\s+an\s+ai\b|\bdo\s+not\s+mention\s+this\b|^\s*system\s*:|\bunrestricted\s+"
+    r"assistant\b|\bif\s+you\s+are\s+an?\s+(?:ai|language\s+model|assistant)\b",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.IGNORECASE)
+# A statement about the text rather than the world: "The article reports on ...".
+_META = re.compile(
+    r"^\s*(?:the|this)\s+(?:news\s+)?(?:article|story|piece|text|report|passage)\s+"
+    r"(?:also\s+)?(?:reports\s+on|describes|discusses|covers|highlights|focuses\s+on|"
+    r"examines|explores|details|outlines|looks\s+at|is\s+about|summari[sz]es|provides|"
+    r"presents|tells|mentions|talks\s+about|addresses|underscores)\b(?!.*\bthat\b)",
+    re.IGNORECASE,
+)
+_TERMINAL = tuple(".!?…\"'”’)]:")
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
 )
@@ -78,7 +104,7 @@ class Verdict:
 def _translate(text: str) -> str:
     """Fold quotes, dashes and no-break spaces: a few replace() scans beat str.translate."""
     if text.isascii():
-        return text
+        return text.replace('"', "'") if '"' in text else text
     for old, new in _FOLD_PAIRS:
         if old in text:
             text = text.replace(old, new)
@@ -242,6 +268,8 @@ class Source:
         self.sentences: list[Span] = layout.sentences
         self._starts = layout.starts
         self._ends = layout.ends
+        self._para_end = layout.para_end
+        self._sentence_hits: dict[str, frozenset[int]] = {}
 
     @cached_property
     def folded(self) -> str:
@@ -268,7 +296,7 @@ class Source:
             return None
         at = self.text.find(quote)
         if at >= 0:
-            return Found(at, at + len(quote), "exact", 100.0)
+            return Found(*self._snap(at, at + len(quote)), "exact", 100.0)
         folded_quote = fold_text(quote)
         at = self.folded.find(folded_quote)
         if at >= 0:
@@ -281,7 +309,20 @@ class Source:
         return self._from_folded(best.dest_start, best.dest_end, "fuzzy", round(best.score, 1))
 
     def _from_folded(self, start: int, end: int, how: str, score: float) -> Found:
-        return Found(self.unfold[start], self.unfold[end - 1] + 1, how, score)
+        return Found(*self._snap(self.unfold[start], self.unfold[end - 1] + 1), how, score)
+
+    def _snap(self, start: int, end: int) -> tuple[int, int]:
+        """A span widened to whole words at both edges, with no space at either edge."""
+        text = self.text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        while 0 < start < end and _is_word(text[start - 1]) and _is_word(text[start]):
+            start -= 1
+        while start < end < len(text) and _is_word(text[end]) and _is_word(text[end - 1]):
+            end += 1
+        return start, end
 
     def best_sentences(self, claim: str, limit: int = 2) -> list[Found]:
         """Article sentences most like `claim`, best first, above the similarity cutoff."""
@@ -341,6 +382,157 @@ class Source:
             bisect.bisect_left(self._starts, found.end) - 1,
         )
 
+    # --- what may be evidence, and which sentences carry a statement ---------------------------
+
+    def sentence_text(self, i: int) -> str:
+        return self._sentence_texts[i]
+
+    @cached_property
+    def _sentence_texts(self) -> list[str]:
+        return [self.text[s.start : s.end] for s in self.sentences]
+
+    @cached_property
+    def paragraphs(self) -> list[range]:
+        """Sentence indices of each paragraph."""
+        out = []
+        first = 0
+        for i, last in enumerate(self._para_end):
+            if last:
+                out.append(range(first, i + 1))
+                first = i + 1
+        if first < len(self.sentences):
+            out.append(range(first, len(self.sentences)))
+        return out
+
+    @cached_property
+    def _paragraph_of(self) -> list[range]:
+        index: list[range] = [range(0)] * len(self.sentences)
+        for para in self.paragraphs:
+            for i in para:
+                index[i] = para
+        return index
+
+    @cached_property
+    def eligible(self) -> list[bool]:
+        """Whether each sentence may be evidence: not boilerplate, not a heading (a short line
+        with no sentence end), not in a paragraph addressed to an AI reader."""
+        ok = [not self.in_boilerplate(s.start, s.end) for s in self.sentences]
+        for para in self.paragraphs:
+            texts = [self.sentence_text(i) for i in para]
+            if any(_INJECTION.search(t) for t in texts):
+                for i in para:
+                    ok[i] = False
+            elif len(para) == 1 and para[0] > 0:  # the first line is the article's title
+                t = texts[0]
+                if not t.endswith(_TERMINAL) and len(t.split()) <= HEADING_WORDS:
+                    ok[para[0]] = False
+        return ok
+
+    @cached_property
+    def is_title(self) -> bool:
+        """Whether the first line is a title: one short line with no sentence end."""
+        if not self.paragraphs or len(self.paragraphs[0]) != 1:
+            return False
+        first = self.sentence_text(0)
+        return not first.endswith(_TERMINAL) and len(first.split()) <= HEADING_WORDS
+
+    def tokens_of(self, i: int) -> tuple[wording.Token, ...]:
+        return wording.tokens(self._sentence_texts[i])
+
+    @cached_property
+    def _stem_index(self) -> dict[str, set[int]]:
+        """Stem -> the eligible sentences holding it."""
+        index: dict[str, set[int]] = {}
+        for i, text in enumerate(self._sentence_texts):
+            if self.eligible[i]:
+                for stem in wording.stems_of(text):
+                    index.setdefault(stem, set()).add(i)
+        return index
+
+    @cached_property
+    def _sorted_stems(self) -> list[str]:
+        return sorted(self._stem_index)
+
+    def sentences_with(self, stem: str) -> frozenset[int]:
+        """Eligible sentences holding the stem, a synonym, or a stem it shares a long prefix with."""
+        if (hit := self._sentence_hits.get(stem)) is not None:
+            return hit
+        index = self._stem_index
+        found: set[int] = set()
+        for word in (stem, *wording.synonyms(stem)):
+            found |= index.get(word, set())
+            if len(word) >= 5:  # "deploy" / "deployment", "assist" / "assistance"
+                stems = self._sorted_stems
+                at = bisect.bisect_left(stems, word)
+                while at < len(stems) and stems[at].startswith(word):
+                    found |= index[stems[at]]
+                    at += 1
+                for n in range(5, len(word)):
+                    found |= index.get(word[:n], set())
+        hit = self._sentence_hits[stem] = frozenset(found)
+        return hit
+
+    @cached_property
+    def _figure_index(self) -> dict[float, set[int]]:
+        """Figure value -> the eligible sentences holding it (one pass over the article)."""
+        index: dict[float, set[int]] = {}
+        for f in figures_of(self.text):
+            i = bisect.bisect_right(self._starts, f.start) - 1
+            if f.value is not None and i >= 0 and f.start < self._ends[i] and self.eligible[i]:
+                index.setdefault(round(f.value, 6), set()).add(i)
+        return index
+
+    def sentences_with_value(self, value: float) -> set[int]:
+        return self._figure_index.get(round(value, 6), set())
+
+    def attributed_spans(self, i: int) -> list[tuple[int, int]]:
+        """Spans of sentence i (offsets in it) that a source says: its quotations (a quotation
+        may run over several sentences of its paragraph) and reporting-verb clauses."""
+        spans = list(attribution.attributed_spans(self.sentence_text(i)))
+        para = self._paragraph_of[i]
+        if len(para) > 1:
+            base = self.sentences[para[0]].start
+            ptext = self.text[base : self.sentences[para[-1]].end]
+            s = self.sentences[i]
+            for a, b in attribution.quoted_spans(ptext):
+                a, b = max(a + base, s.start), min(b + base, s.end)
+                if a < b:
+                    spans.append((a - s.start, b - s.start))
+        return spans
+
+    def speakers(self, i: int) -> str:
+        """Folded text naming whoever speaks in sentence i: the sentence outside what is quoted
+        or reported, the other sentences of its paragraph when it is inside a quotation, and the
+        next sentence when that opens by crediting it ("This vow, reported by KCNA, ...")."""
+        text = self.sentence_text(i)
+        parts = [attribution.speaker_text(text)]
+        spans = self.attributed_spans(i)
+        if any(b - a >= len(text) - 2 for a, b in spans):  # wholly quoted: its paragraph's speaker
+            parts += [
+                attribution.speaker_text(self.sentence_text(j))
+                for j in self._paragraph_of[i]
+                if j != i
+            ]
+        elif _PRONOUN.search(parts[0]):  # "she cautioned that ...": who "she" is
+            parts += [attribution.speaker_text(self.sentence_text(j)) for j in self._before(i)]
+        if i + 1 < len(self.sentences) and attribution.names_source_after(
+            self.sentence_text(i + 1)
+        ):
+            parts.append(self.sentence_text(i + 1))
+        return fold_text(" ".join(parts))
+
+    def _before(self, i: int) -> list[int]:
+        """The (up to two) sentences before i in its paragraph."""
+        para = self._paragraph_of[i]
+        return [j for j in (i - 2, i - 1) if j >= para.start]
+
+    def referents(self, i: int) -> str:
+        """Folded text a pronoun in sentence i may stand for: the sentences before it in its
+        paragraph, when it has a pronoun ("It has not yet secured ..." after "Vantara said ...")."""
+        if not _PRONOUN.search(self.sentence_text(i)):
+            return ""
+        return " ".join(self.sentence_folds[j] for j in self._before(i))
+
     def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
 
@@ -360,6 +552,96 @@ class Source:
         return bool(words) and all(has_word_starting(haystack, w) for w in words)
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """One main clause of a statement: its text, its content words and figures."""
+
+    start: int
+    end: int
+    words: list[int]  # indices into the statement's tokens
+    values: list[float]
+
+
+def _clauses(
+    text: str, toks: tuple[wording.Token, ...], said_from: int = 0, said_to: int | None = None
+) -> list[_Clause]:
+    """The main clauses of what a statement says (its speaker, "X said", is checked apart)."""
+    said_to = len(text) if said_to is None else said_to
+    out = []
+    for a, b in wording.clauses(text):
+        a, b = max(a, said_from), min(b, said_to)
+        if a >= b:
+            continue
+        words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
+        values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
+        if words or values:
+            out.append(_Clause(a, b, words, values))
+    return out
+
+
+def _weight(toks: tuple[wording.Token, ...], k: int) -> float:
+    """How much a word counts towards covering a clause: verbs and names more."""
+    return 1.5 if wording.is_verb(toks, k) or toks[k].capital else 1.0
+
+
+def _best_sentences(
+    source: Source,
+    clause: _Clause,
+    toks: tuple[wording.Token, ...],
+    preferred: set[int],
+    speaker: str | None,
+) -> tuple[int, ...]:
+    """The eligible sentence that covers most of the clause's words and figures, or two
+    adjacent sentences of one paragraph when together they cover clearly more.
+
+    Ties go to the sentences of the model's quote, then to one naming the credited source,
+    then to the shorter sentence: a quote is kept only when its sentence covers the clause at
+    least as well as any other.
+    """
+    holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
+    holders += [(frozenset(source.sentences_with_value(v)), 2.0) for v in clause.values]
+    kinds = [(h, w, toks[k].capital) for (h, w), k in zip(holders, clause.words, strict=False)]
+    kinds += [(h, w, False) for h, w in holders[len(clause.words) :]]
+    score: dict[int, float] = {}
+    for held, w in holders:
+        for i in held:
+            score[i] = score.get(i, 0.0) + w
+    if not score:
+        return ()
+    best_raw = max(score.values())
+
+    def rank(i: int) -> tuple[float, bool, bool, int]:
+        named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
+        return (
+            score[i] + 0.5 * (i in preferred) - 0.25 * (i == 0 and source.is_title),
+            i in preferred,
+            named,
+            -len(source.sentence_text(i)),
+        )
+
+    near = [i for i, sc in score.items() if sc >= best_raw - 0.5]
+    best = max(near, key=rank)
+    # a neighbour joins when it adds a figure or two words the best sentence lacks
+    pair_best: tuple[float, tuple[int, ...]] = (score[best] + 1.999, (best,))
+    top = sorted(score, key=lambda i: -score[i])[:6]
+    for i in {j for t in top for j in (t - 1, t)}:
+        if (
+            i < 0
+            or i + 1 >= len(source.sentences)
+            or source._paragraph_of[i] is not source._paragraph_of[i + 1]
+        ):
+            continue
+        if not (source.eligible[i] and source.eligible[i + 1]):
+            continue
+        both = sum(w for held, w in holders if i in held or i + 1 in held)
+        other = i if best == i + 1 else i + 1
+        # what the neighbour adds must include a word or figure, not only names
+        plain = any(other in held and best not in held for held, _, name in kinds if not name)
+        if both > pair_best[0] and plain and min(score.get(i, 0), score.get(i + 1, 0)) >= 1.0:
+            pair_best = (both, (i, i + 1))
+    return pair_best[1]
+
+
 def check_statement(
     source: Source,
     text: str,
@@ -370,48 +652,350 @@ def check_statement(
     names: list[str] | None = None,
     folded_text: str | None = None,
 ) -> Verdict:
-    """Check one claim or summary sentence against the evidence found for it.
+    """Check one claim (`check_attribution=True`) or summary sentence against the article.
 
-    `names` (entities(text)) and `folded_text` (fold_text(text)) save the work when the caller
-    has them already.
+    `evidence` is where the model's quote was found, if anywhere: a candidate, not a given.
+    Each main clause of the statement is bound to the article sentence that best covers its
+    words and figures (two adjacent ones when together they cover clearly more; the quote's
+    when it covers as well as any), and the evidence becomes those sentences. Every check then
+    reads a clause against its own sentences only: figures, names, the content words (an
+    unmatched verb, name or subject is decisive), negation and modality, and who says it (a
+    claim's `attributed_to`, or the speaker a statement names). Headings, boilerplate and text
+    addressed to an AI are never evidence. `names` (entities(text)) saves the work when the
+    caller has it; `folded_text` is accepted for compatibility and unused.
     """
-    verdict = Verdict(evidence=[e for e in evidence if not source.in_boilerplate(e.start, e.end)])
-    if evidence and not verdict.evidence:
-        verdict.reasons.append("its only evidence is page boilerplate, not the story")
-        return verdict
-    if not verdict.evidence:
-        verdict.reasons.append("no passage of the article supports it")
-        return verdict
-    context, folded_context = source.context_of(verdict.evidence)
-    own = " ".join(source.own_sentences(e) for e in verdict.evidence)
-    # figures bind within a sentence; the neighbouring sentence only helps when that fails
-    figure_reasons = check_figures(text, own)
-    if figure_reasons:
-        figure_reasons = check_figures(text, context)
-    verdict.reasons.extend(figure_reasons)
-    for name in entities(text) if names is None else names:
-        if not source.mentions(name):
-            verdict.reasons.append(f"names {name!r}, which the article does not mention")
-    if len(sentences(text, Span(0, len(text)))) > 1:
-        verdict.reasons.append("it is not one atomic statement: it has several sentences")
-    words = set(content_words(folded_text or fold_text(text)))
-    missing = sorted(w for w in words if not has_word_starting(folded_context, w.rstrip("s")))
-    if words and len(missing) / len(words) > MAX_UNSUPPORTED_WORDS:
+    del folded_text
+    toks = wording.tokens(text)
+    boiler = bool(evidence) and all(source.in_boilerplate(e.start, e.end) for e in evidence)
+    preferred: set[int] = set()
+    match: dict[int, str] = {}
+    for e in evidence:
+        first, last = source._overlapping(e)
+        for i in range(first, last + 1):
+            if source.eligible[i]:
+                preferred.add(i)
+                match.setdefault(i, e.match)
+    who, said_from, said_to = attribution.statement_speaker(text)
+    stated_speaker = attribution.no_outside_source(who)  # "The article states that ..."
+    said = text[said_from:said_to] if who else text  # what it says, its speaker left out
+    credited = attribution.no_outside_source(attributed_to) if check_attribution else None
+    speaker = credited or stated_speaker
+    if speaker:
+        speaker = attribution.source_name(speaker)
+    if not stated_speaker:
+        said_from, said_to = 0, len(text)
+    clauses = _clauses(text, toks, said_from, said_to)
+    bound: list[tuple[_Clause, tuple[int, ...]]] = []
+    for clause in clauses:
+        if held := _best_sentences(source, clause, toks, preferred, speaker):
+            bound.append((clause, held))
+    chosen = sorted({i for _, held in bound for i in held})
+    verdict = Verdict(
+        evidence=[
+            Found(
+                source.sentences[i].start,
+                source.sentences[i].end,
+                match.get(i, "sentence"),
+                _coverage(source, i, toks),
+            )
+            for i in chosen
+        ]
+    )
+    if not chosen:
         verdict.reasons.append(
-            f"{len(missing)} of its {len(words)} content words are not in its evidence "
-            f"({', '.join(missing[:6])})"
+            "its only evidence is page boilerplate, not the story"
+            if boiler
+            else "no passage of the article supports it"
         )
+        return verdict
+    reasons = verdict.reasons
+    total = sum(len(c.words) for c in clauses)
+    soft_missing: list[str] = []
+    decisive: list[str] = []
+    held_by = {id(c): held for c, held in bound}
+    for clause in clauses:
+        held = held_by.get(id(clause), ())
+        if not held:
+            decisive.extend(toks[k].text for k in clause.words)
+            continue
+        own = " ".join(source.sentence_text(i) for i in held)
+        clause_text = text[clause.start : clause.end]
+        reasons.extend(check_figures(clause_text, own))
+        subject = wording.subject_words(toks, clause.start, clause.end)
+        if stated_speaker:  # a reported clause's subject is often a pronoun in the quote
+            subject = {k for k in subject if toks[k].capital}
+        referents = " ".join(source.referents(i) for i in held)
+        own_folded = fold_text(own)
+        named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
+        for k in clause.words:
+            t = toks[k]
+            if any(i in source.sentences_with(t.stem) for i in held) or k in named:
+                continue
+            if t.capital and (
+                (t.text.isupper() and attribution.in_article(t.text, own_folded))  # GDP
+                or attribution.in_evidence(t.text, referents)  # "It" for the company
+            ):
+                continue
+            if wording.decisive_verb(toks, k) or (t.capital and k > 0) or k in subject:
+                decisive.append(t.text)
+            else:
+                soft_missing.append(t.text)
+        reasons.extend(wording.polarity_reasons(clause_text, own))
+    for name in entities(text) if names is None else names:
+        at = text.find(name)
+        if not source.mentions(name) and not attribution.in_article(name, source.folded):
+            reasons.append(f"names {name!r}, which the article does not mention")
+        elif not said_from <= at < said_to and set(attribution.name_words(name)) & set(
+            attribution.name_words(speaker or "")
+            + attribution.name_words(attribution.source_name(stated_speaker or ""))
+        ):
+            continue  # the speaker: checked with the attribution (an apposition is not)
+        elif not any(
+            attribution.in_evidence(name, source.sentence_folds[i] + " " + source.referents(i))
+            and not _part_of_other_name(name, source.sentence_text(i))
+            for i in _sentences_of(bound, name, text)
+        ):
+            reasons.append(f"names {name!r}, which its evidence does not mention")
+    reasons.extend(
+        _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
+    )
+    reasons.extend(_apart_reasons(source, toks, bound))
+    if decisive:
+        reasons.append(
+            f"its evidence does not say {', '.join(repr(w) for w in dict.fromkeys(decisive))}"
+        )
+    # one word may be paraphrased once there are four (three in reported speech, where the
+    # quote says "we" or "it" for the subject the statement names)
+    allowed = max(MAX_UNSUPPORTED_WORDS * total, 1.0 if total >= 4 else 0.0)
+    if total and len(soft_missing) > allowed:
+        reasons.append(
+            f"{len(soft_missing)} of its {total} content words are not in its evidence "
+            f"({', '.join(sorted(set(soft_missing))[:6])})"
+        )
+    if _META.search(text):
+        reasons.append("it is about the article, not a fact the article states")
     if check_attribution:
-        if attributed_to and len(attributed_to.split()) > 8:
-            verdict.reasons.append(
-                f"attributed_to {attributed_to[:40]!r}… is not the name of a source"
-            )
-        elif attributed_to and not source.mentions(attributed_to, folded_context):
-            verdict.reasons.append(
-                f"attributed to {attributed_to!r}, but the evidence does not name that source"
-            )
-        elif not attributed_to and _ATTRIBUTION.search(own) and not _ATTRIBUTION.search(text):
-            verdict.reasons.append(
-                "the article attributes this to a source, but the claim states it as fact"
-            )
+        if len(sentences(text, Span(0, len(text)))) > 1:
+            reasons.append("it is not one atomic statement: it has several sentences")
+        if not wording.has_verb(text):
+            reasons.append("it is not a statement: it has no verb")
+    reasons.extend(
+        _attribution_reasons(
+            source, said, toks, bound, speaker, said_from, said_to,
+            credited=credited, stated=stated_speaker, claim=check_attribution,
+        )
+    )  # fmt: skip
+    if boiler and reasons:
+        reasons.insert(0, "its only evidence is page boilerplate, not the story")
     return verdict
+
+
+_ROLE_WORDS = re.compile(
+    r"\b(?:by|with|to|from|against|over|of|for)\b|\b(?!(?:and|the|its|their|both)\b)[a-z]{3,}"
+)
+
+
+def _role_reasons(
+    source: Source,
+    text: str,
+    toks: tuple[wording.Token, ...],
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+    names: list[str],
+) -> list[str]:
+    """Two names close together that their sentences give in the other order, with a verb or a
+    role word between them ("led by ESA, with NASA" / "led by NASA, with ESA"): roles swapped. A change of voice ("X was defeated by Y" / "Y defeated X") reverses the
+    order rightly."""
+    del toks  # nouns as anchors cost more true paraphrases than they caught swaps
+    anchors = sorted((text.find(n), text.find(n) + len(n), n) for n in names if text.find(n) >= 0)
+    reasons: list[str] = []
+    placed: list[tuple[int, int, str, list[int]]] = []
+    for start, end, label in anchors:
+        held = {i for c, h in bound if c.start <= start < c.end for i in h}
+        own = " ".join(source.sentence_folds[i] for i in sorted(held))
+        at = _positions(label, own)
+        if at and not any(start < e and s < end for s, e, _, _ in placed):
+            placed.append((start, end, label, at))
+    for (_, a_end, a, pa), (b_at, _, b, pb) in itertools.pairwise(placed):
+        between = text[a_end:b_at].lower()
+        if len(between.split()) > 4 or not _ROLE_WORDS.search(between) or a.lower() == b.lower():
+            continue
+        near = [(x, y) for x in pa for y in pb if abs(x - y) <= 80]
+        if not near or any(x < y for x, y in near):
+            continue  # in the same order somewhere, or not near each other
+        own = " ".join(source.sentence_folds[i] for _, h in bound for i in h)
+        x, y = min(near, key=lambda p: abs(p[0] - p[1]))
+        if (" by " in f" {between} ") != (" by " in f" {own[y:x]} "):
+            continue  # active and passive
+        reasons.append(f"it reverses the roles of {a!r} and {b!r}")
+    return reasons
+
+
+def _apart_reasons(
+    source: Source, toks: tuple[wording.Token, ...], bound: list[tuple[_Clause, tuple[int, ...]]]
+) -> list[str]:
+    """Two words the statement joins ("automotive and semiconductor customers") that its
+    sentence has far apart, in different parts of it: items of two lists conflated."""
+    for clause, held in bound:
+        words = [k for k in clause.words if not toks[k].capital]
+        for k1, k2 in itertools.pairwise(words):
+            if k2 - k1 != 2 or toks[k1 + 1].text.lower() not in {"and", "or"}:
+                continue  # list items: "A and B"
+            for i in held:
+                ev = source.tokens_of(i)
+                p1 = [j for j, t in enumerate(ev) if wording.related(toks[k1].stem, t.stem)]
+                p2 = [j for j, t in enumerate(ev) if wording.related(toks[k2].stem, t.stem)]
+                if p1 and p2 and min(abs(a - b) for a in p1 for b in p2) >= 10:
+                    return [
+                        f"it joins {toks[k1].text!r} and {toks[k2].text!r}, which the article "
+                        "keeps apart"
+                    ]
+    return []
+
+
+def _positions(name: str, folded: str) -> list[int]:
+    """Where a name stands in folded text, by its distinctive words or its acronym."""
+    words = [w for w in [*attribution.name_words(name), attribution.acronym(name)] if len(w) >= 2]
+    return [at for w in words for at in attribution.word_positions(folded, w)]
+
+
+def _part_of_other_name(name: str, sentence: str) -> bool:
+    """Whether the sentence has only a word of the name, inside a different name: "Larkspur
+    Transit" against "the Larkspur City Council"."""
+    words = attribution.name_words(name)
+    if len(words) < 2 or fold_text(name) in fold_text(sentence):
+        return False
+    others = [e for e in entities(sentence) if fold_text(e) != fold_text(name)]
+    found = [w for w in words if attribution.word_positions(fold_text(sentence), w)]
+    return bool(found) and all(
+        any(w in fold_text(e).split() and len(e.split()) > 1 for e in others) for w in found
+    )
+
+
+def _named_tokens(
+    text: str, toks: tuple[wording.Token, ...], names: list[str], folded: str
+) -> set[int]:
+    """Tokens of the names that the evidence refers to (by surname or short form)."""
+    out: set[int] = set()
+    for name in names:
+        at = text.find(name)
+        if at >= 0 and attribution.in_evidence(name, folded):
+            out |= {k for k, t in enumerate(toks) if at <= t.start < at + len(name)}
+    return out
+
+
+def _coverage(source: Source, i: int, toks: tuple[wording.Token, ...]) -> float:
+    """Share (percent) of the statement's content words that sentence i holds."""
+    words = [t for t in toks if wording.is_content(t)]
+    if not words:
+        return 100.0
+    return round(100 * sum(i in source.sentences_with(t.stem) for t in words) / len(words), 1)
+
+
+def _sentences_of(bound: list[tuple[_Clause, tuple[int, ...]]], name: str, text: str) -> list[int]:
+    """The sentences bound to the clause a name stands in (all of them when it spans none)."""
+    at = text.find(name)
+    hits = [i for c, held in bound if at >= 0 and c.start <= at < c.end for i in held]
+    return hits or [i for _, held in bound for i in held]
+
+
+# A statement that keeps the article's hedge does not state the thing as fact.
+_HEDGES = re.compile(
+    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|told|"
+    r"speculat\w*|purportedly|apparently)\b",
+    re.IGNORECASE,
+)
+
+
+def _attribution_reasons(
+    source: Source,
+    text: str,
+    toks: tuple[wording.Token, ...],
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+    speaker: str | None,
+    said_from: int,
+    said_to: int,
+    *,
+    credited: str | None,
+    stated: str | None,
+    claim: bool,
+) -> list[str]:
+    """Who says it: a named speaker must be named by the sentence that carries what they say
+    (as its speaker, or as its subject when the article says it in its own voice); a claim that
+    credits no one must not state as fact what its sentence only reports someone saying."""
+    content = [(c, h) for c, h in bound if c.end > said_from and c.start < said_to] or bound
+    if speaker:
+        if not attribution.in_article(speaker, source.folded) and not source.mentions(speaker):
+            return [f"attributed to {speaker!r}, which the article does not name"]
+        carriers = {i for _, h in content for i in h}
+        if attribution.generic(speaker) and any(
+            entities(attribution.speaker_text(source.sentence_text(i))) for i in carriers
+        ):
+            return []  # "..., the company said" where the sentence names the company
+        if (
+            stated
+            and attribution.generic(stated)
+            and any(attribution.in_evidence(stated, source.speakers(i)) for i in carriers)
+        ):
+            return []  # "..., the company said" as the article says it of the credited company
+        if not any(
+            attribution.in_evidence(speaker, source.speakers(i))
+            or _described(source, speaker, source.speakers(i))
+            for i in carriers
+        ):
+            if credited:
+                return [f"attributed to {credited!r}, but the evidence does not name that source"]
+            return [f"it credits this to {speaker!r}, but its evidence gives it to someone else"]
+        return []
+    if _HEDGES.search(text):
+        return []
+    first = bound[0][0] if bound else None
+    lead = wording.subject_words(toks, first.start, first.end) if first else set()
+    for clause, sentence_ids in content:
+        own_subject = wording.subject_words(toks, clause.start, clause.end)
+        subject = {toks[k].stem for k in own_subject | lead}
+        if any(_names_speaker(source, i, subject) for i in sentence_ids):
+            continue  # "The company plans to cut 350 jobs": its own plan, as it says
+        if all(_reported(source, i, clause, toks) for i in sentence_ids):
+            return ["the article attributes this to a source, but the claim states it as fact"]
+    return []
+
+
+def _described(source: Source, name: str, spoken: str) -> bool:
+    """Whether the speaker text names the source by the description the article gives it with
+    its name: "The North Korean leader" for "North Korean leader Kim Jong-un"."""
+    words = attribution.name_words(name)
+    if not words or not spoken.strip():
+        return False
+    for at in attribution.word_positions(source.folded, words[0]):
+        before = re.findall(r"[a-z][\w-]*", source.folded[max(0, at - 40) : at])[-3:]
+        described = [w for w in before if w not in wording.FUNCTION_WORDS]
+        if len(described) >= 2 and " ".join(described) in spoken:
+            return True
+    return False
+
+
+def _names_speaker(source: Source, i: int, subject: set[str]) -> bool:
+    """Whether the subject of a statement is the speaker of sentence i."""
+    spoken = {t.stem for t in wording.tokens(source.speakers(i))}
+    return bool(subject & spoken)
+
+
+def _reported(source: Source, i: int, clause: _Clause, toks: tuple[wording.Token, ...]) -> bool:
+    """Whether most of the clause's words matched in sentence i stand where a source speaks:
+    inside a quotation or the clause of a reporting verb (not an unrelated "said" nearby)."""
+    spans = source.attributed_spans(i)
+    if not spans:
+        return False
+    stems = {toks[k].stem for k in clause.words}
+    inside = outside = 0
+    for t in source.tokens_of(i):
+        if (
+            t.text[0].isalpha()
+            and wording.is_content(t)
+            and wording.same_word(t.stem, frozenset(stems))
+        ):
+            if any(a <= t.start < b for a, b in spans):
+                inside += 1
+            else:
+                outside += 1
+    return inside > outside

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.attribution import no_outside_source
+
 # --- the HTTP request -----------------------------------------------------------------------
 
 
@@ -92,6 +94,12 @@ class ModelClaim(BaseModel):
         max_length=600,
         description="The one sentence of the article that states this fact, copied exactly.",
     )
+
+    @field_validator("attributed_to")
+    @classmethod
+    def _named_source(cls, value: str | None) -> str | None:
+        """Values such as "article", "the report", "N/A" or "" name no outside source: null."""
+        return no_outside_source(value)
 
 
 class ModelSummary(BaseModel):

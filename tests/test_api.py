@@ -160,7 +160,7 @@ def test_numbers_are_normalized_in_claims(
                 "attributed_to": None,
                 "quote": "Kim Jong-un met Xi Jinping in Beijing",
             },
-            "no passage",
+            "'Xi Jinping', which the article does not mention",
         ),
     ],
     ids=["invented-number", "swapped-figures", "boilerplate", "invented-event"],

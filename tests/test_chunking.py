@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from service.chunking import chunk_text, split
+from service.chunking import Span, chunk_text, sentences, split
 from service.tokens import FALLBACK_ENCODING, load_encoding
 
 ENC = load_encoding("smollm2-135m-instruct")
@@ -104,3 +104,45 @@ def test_boilerplate_spans_of_crlf_lines_stop_before_the_carriage_return() -> No
     text = "The council met on Monday.\r\nRead more: other news\r\nIt voted to build a bridge.\r\n"
     (span,) = split(text).boilerplate
     assert text[span.start : span.end] == "Read more: other news"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The U. S. and NATO allies oppose it.", ["The U. S. and NATO allies oppose it."]),
+        ("The U.S. and NATO allies oppose it.", ["The U.S. and NATO allies oppose it."]),
+        (
+            "Service stops after 8 p.m. on most routes. It resumes at 5 a.m. daily.",
+            ["Service stops after 8 p.m. on most routes.", "It resumes at 5 a.m. daily."],
+        ),
+        ("Gov. Sarov spoke. Sen. Tam replied.", ["Gov. Sarov spoke.", "Sen. Tam replied."]),
+        ("Rep. Ola met Dr. Vosk.", ["Rep. Ola met Dr. Vosk."]),
+        ("Kim met Shoigu on Wed. and left.", ["Kim met Shoigu on Wed. and left."]),
+        ("It opened on Jan. 5 this year.", ["It opened on Jan. 5 this year."]),
+        ("John F. Kennedy spoke. Then he left.", ["John F. Kennedy spoke.", "Then he left."]),
+        (
+            '"Is it fair?" she asked. Nobody answered.',
+            ['"Is it fair?" she asked.', "Nobody answered."],
+        ),
+        ("The vote passed. Opponents walked out.", ["The vote passed.", "Opponents walked out."]),
+    ],
+    ids=[
+        "spaced-initials",
+        "us",
+        "times",
+        "titles",
+        "rep-dr",
+        "weekday",
+        "month",
+        "initial",
+        "question",
+        "plain",
+    ],
+)
+def test_sentences_keep_abbreviations_initials_and_times(text: str, expected: list[str]) -> None:
+    article = f"Headline here\n{text}\nLast line."
+    for spans in (
+        sentences(article, Span(len("Headline here\n"), len("Headline here\n") + len(text))),
+        split(article).sentences[1:-1],
+    ):
+        assert [article[s.start : s.end] for s in spans] == expected  # offsets stay exact

@@ -188,3 +188,54 @@ def test_numbers_grouped_the_european_way(text: str, value: float) -> None:
 def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
     assert check_figures("15,000 people fled the city", "about 15 000 people fled the city") == []
     assert check_figures("1,234.5 tonnes", "1.234,5 tonnes were shipped") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the counted noun stops at a verb, a preposition or a direction word
+        ("a magnitude 5.1 earthquake struck near Keldrow", [("5.1", 5.1, "count", "earthquakes")]),
+        ("about 12 km north of the town", [("about 12", 12.0, "count", "kilometres")]),
+        ("about 12 kilometres north of the town", [("about 12", 12.0, "count", "kilometres")]),
+        ("a 5.1-magnitude earthquake hit", [("5.1", 5.1, "count", "earthquakes")]),
+        ("an 8.5 billion dollar infrastructure program", [("8.5 billion", 8.5e9, "money", "usd")]),
+        # the forms numbers take
+        ("4.7k casualties", [("4.7k", 4700.0, "count", "casualties")]),
+        ("15K troops", [("15K", 15000.0, "count", "troops")]),
+        ("½ of the budget", [("½", 0.5, "count", None)]),
+        ("2½ hours", [("2½", 2.5, "duration", "hours")]),
+        ("a low of −15 degrees", [("−15", -15.0, "count", "degrees")]),
+        ("a low of -15 degrees", [("-15", -15.0, "count", "degrees")]),
+        ("15 000 troops", [("15 000", 15000.0, "count", "troops")]),
+        ("15\u2009000 troops", [("15\u2009000", 15000.0, "count", "troops")]),
+        ("rose 3 pct", [("3 pct", 3.0, "percent", "percent")]),
+    ],
+)
+def test_figure_forms_and_units(
+    text: str, expected: list[tuple[str, float | None, str, str | None]]
+) -> None:
+    assert [(f.text, f.value, f.kind, f.unit) for f in extract_figures(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        (
+            "Keldrow was hit by a magnitude 5.1 earthquake.",
+            "A magnitude 5.1 earthquake struck near Keldrow.",
+        ),
+        (
+            "A 5.1-magnitude earthquake struck near Keldrow.",
+            "A magnitude 5.1 earthquake struck near Keldrow.",
+        ),
+        (
+            "The quake was centred about 12 km north of Keldrow.",
+            "centred about 12 kilometres north of the town",
+        ),
+        ("an 8.5 billion dollar infrastructure program", "an $8.5 billion, five-year program"),
+        ("about 15 000 soldiers", "approximately 15,000 North Korean soldiers"),
+        ("4.7k casualties", "more than 4,700 casualties"),
+    ],
+)
+def test_paraphrased_figures_pass(claim: str, evidence: str) -> None:
+    assert check_figures(claim, evidence) == []

@@ -384,10 +384,10 @@ def test_non_bmp_text_and_markup_in_the_article_stay_exact_and_inert(
                     "attributed_to": None,
                     "quote": quote1,
                 },
-                {
-                    "text": "Officials said the permits cover housing near the river.",
-                    "kind": "statement",
-                    "attributed_to": "Officials",
+                {  # evidence is the sentence that states a claim: the same one as above
+                    "text": "The council of Brennick approved the permits after a long debate.",
+                    "kind": "event",
+                    "attributed_to": None,
                     "quote": quote2,
                 },
             ],

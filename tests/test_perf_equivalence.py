@@ -162,7 +162,7 @@ def reference_chunks(text: str, budget: int, overlap: int) -> tuple[list[Chunk],
 
 def reference_fold(text: str) -> tuple[str, list[int]]:
     table = str.maketrans(
-        {"’": "'", "‘": "'", "“": '"', "”": '"', "—": "-", "–": "-", "\u00a0": " "}
+        {"’": "'", "‘": "'", "“": "'", "”": "'", '"': "'", "—": "-", "–": "-", "\u00a0": " "}
     )
     out: list[str] = []
     index: list[int] = []

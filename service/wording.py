@@ -1,0 +1,538 @@
+"""Words of a statement compared with words of its evidence: stems, synonyms, verbs, clauses,
+negation and modality.
+
+The checks here are lexical and deterministic. A word matches when its stem (inflection
+stripped: "pledged", "pledges", "pledging" -> "pledg") or one of a few listed synonyms is in the
+evidence. Negation and modality are read from the few words before a matched word, on both
+sides: "did not maintain" against "has maintained", "has achieved" against "plans to achieve".
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+
+def _w(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that carry no claim of their own: function words, reporting glue, hedges and the
+# aspect/tense auxiliaries (tense and modality are compared separately, see `polarity`).
+FUNCTION_WORDS = _w(
+    "the a an this that these those it its in on at by for of and but or as after before "
+    "during with from to he she they we i his her their our there here when while since "
+    "according meanwhile however also both some many most more less over under several "
+    "is are was were be been being has have had having do does did will would shall should "
+    "can could may might must not no nor also just still already such other than then into "
+    "onto upon amid among between within without across through per via which who whom whose "
+    "what where why how all any each every very so too only even further its it's itself "
+    "said says say saying told tells tell stated states state added adds noted notes "
+    "reportedly reported reports report including includes include included "
+    "article story text according new about around nearly approximately roughly some "
+    "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
+    "billion trillion percent per cent us him them me you your yours mine"
+)
+# Modality cues: a statement and its evidence must agree on whether the act is done or only
+# planned, expected, forecast or possible.
+MODAL_CUES = _w(
+    "will would shall could may might can should must plan plans planned planning aim aims "
+    "aimed aiming intend intends intended seek seeks sought expect expects expected "
+    "forecast forecasts projected projects project predicted predicts likely possible "
+    "possibly potential potentially scheduled going "
+    "hope hopes hoped want wants wanted considering consider considers intention intentions "
+    "speculated speculates speculation"
+)
+NEGATION_CUES = _w(
+    "not no never neither nor none nobody nothing n't cannot refused refuse refuses refusing "
+    "declined decline declines denied deny denies failed fail fails without didn't doesn't "
+    "don't won't wouldn't isn't aren't wasn't weren't hasn't haven't hadn't couldn't can't"
+)
+# Verbs whose past tense does not end in -ed, and their participles (stem -> base).
+IRREGULAR = {
+    "sent": "send",
+    "met": "meet",
+    "said": "say",
+    "told": "tell",
+    "led": "lead",
+    "held": "hold",
+    "made": "make",
+    "took": "take",
+    "taken": "take",
+    "rose": "rise",
+    "risen": "rise",
+    "fell": "fall",
+    "fallen": "fall",
+    "won": "win",
+    "struck": "strike",
+    "paid": "pay",
+    "began": "begin",
+    "begun": "begin",
+    "grew": "grow",
+    "grown": "grow",
+    "spoke": "speak",
+    "spoken": "speak",
+    "gave": "give",
+    "given": "give",
+    "went": "go",
+    "gone": "go",
+    "saw": "see",
+    "seen": "see",
+    "found": "find",
+    "kept": "keep",
+    "brought": "bring",
+    "built": "build",
+    "stood": "stand",
+    "sold": "sell",
+    "bought": "buy",
+    "lost": "lose",
+    "left": "leave",
+    "meant": "mean",
+    "spent": "spend",
+    "wrote": "write",
+    "written": "write",
+    "chose": "choose",
+    "chosen": "choose",
+    "drove": "drive",
+    "flew": "fly",
+    "flown": "fly",
+    "knew": "know",
+    "known": "know",
+    "thought": "think",
+    "sought": "seek",
+    "fought": "fight",
+    "caught": "catch",
+    "hit": "hit",
+    "cut": "cut",
+    "set": "set",
+    "put": "put",
+    "shut": "shut",
+    "quit": "quit",
+    "bore": "bear",
+    "borne": "bear",
+    "swore": "swear",
+    "vowed": "vow",
+    "ran": "run",
+    "became": "become",
+    "came": "come",
+    "overtook": "overtake",
+    "undertook": "undertake",
+    "withdrew": "withdraw",
+    "withdrawn": "withdraw",
+    "froze": "freeze",
+    "frozen": "freeze",
+    "hid": "hide",
+    "slid": "slide",
+    "sank": "sink",
+    "sunk": "sink",
+    "shook": "shake",
+    "shaken": "shake",
+    "died": "die",
+    "dies": "die",
+    "dying": "die",
+    "deaths": "death",
+    "dead": "death",
+}
+# Common news verbs in their base form (a stand-in for a part-of-speech tagger: a statement
+# needs a verb, and an unmatched verb is decisive).
+VERBS = _w(
+    "vow pledge promise say tell announce unveil present launch sign meet send deploy kill "
+    "die injure hurt rise fall grow drop climb increase decrease reduce cut raise lower "
+    "approve reject vote pass support oppose back criticize criticise warn urge call ask "
+    "plan aim expect forecast project predict estimate report confirm deny acknowledge admit "
+    "win lose lead hold make take give keep close open stay remain reopen shut resign quit "
+    "hire fire lay invest spend fund pay cost buy sell purchase build rebuild repair destroy "
+    "damage strike hit cause affect flood evacuate rescue reach exceed surpass expand shrink "
+    "focus include cover require allow ban block stop start begin end finish complete "
+    "create add become provide offer receive apply review propose introduce publish release "
+    "triple double halve join leave visit travel arrive agree sign accept refuse decline "
+    "need want seek try fail succeed help protect defend attack invade occupy stand sit "
+    "show find suggest indicate signal mark reflect highlight emphasize emphasise stress "
+    "reaffirm affirm observe obey obligate formalize formalise discuss cover commemorate "
+    "recognize recognise praise blame accuse charge sue fine arrest jail sentence convict "
+    "elect appoint name nominate replace succeed remain continue move operate manage run "
+    "employ employs face faces"
+)
+# Light verbs: their noun carries the event ("suffered 4,700 casualties"), so a paraphrase may
+# add or drop one; missing from the evidence, they count as ordinary words, not as a verb.
+LIGHT_VERBS = _w(
+    "suffer suffered suffers sustain sustained incur incurred experience experienced "
+    "see saw seen record recorded register registered get got take took taken make made "
+    "give gave given do did hold held carry carried undergo underwent"
+)
+
+
+def decisive_verb(toks: tuple[Token, ...], i: int) -> bool:
+    """A predicate whose absence from the evidence changes the claim: any verb but a light
+    verb, and the word a form of "be" predicates ("the estimate was realistic")."""
+    if i > 0 and toks[i - 1].text.lower() in _BE and not toks[i].capital:
+        return True
+    return is_verb(toks, i) and toks[i].text.lower() not in LIGHT_VERBS
+
+
+# Groups of words a paraphrase may exchange (stems of base forms).
+_SYNONYM_GROUPS = [
+    "vow pledge promise commit",
+    "say tell state announce add note",
+    "unveil announce present launch introduce",
+    "plan program programme package scheme",
+    "troop soldier force servicemen personnel",
+    "send deploy dispatch",
+    "rise increase grow climb gain jump",
+    "fall decrease decline drop slip",
+    "cut reduce lower trim",
+    "raise hike increase",
+    "forecast project predict expect estimate",
+    "quake earthquake",
+    "meet talk meeting discuss discussion",
+    "shut close",
+    "kill death die",
+    "help aid assist",
+    "build construct",
+    "begin start",
+    "end finish complete",
+    "buy purchase acquire",
+    "job role position",
+    "town city municipality",
+    "firm company business",
+    "chief head leader",
+    "fare price",
+    "aim seek intend",
+    "oppose against",
+    "happen become occur",
+    "keep leave hold maintain retain",
+    "spend go allocate earmark devote",
+    "take attend",
+    "obtain secure get win raise",
+    "crest peak",
+    "admit acknowledge concede",
+    "require obligate oblige force",
+    "rebuild reconstruct reconstruction",
+    "recover return rebound",
+    "pay contribute provide commit fund",
+    "reach hit",
+    "say warn caution stress argue insist",
+    "estimate put",
+    "charge cost",
+    "defeat reject",
+    "support back favour favor",
+]
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """Inflection stripped, lower case: pledged, pledges, pledging -> pledg; casualties ->
+    casualty."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'")
+    if w in IRREGULAR:
+        w = IRREGULAR[w]
+    for suffix, keep in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("ly", ""), ("s", "")):  # fmt: skip
+        if suffix == "ly" and len(w) <= 7:
+            continue
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith(("ss", "us", "is")):
+            w = w[: len(w) - len(suffix)] + keep
+            break
+    if len(w) > 4 and w[-1] == w[-2] and w[-1] not in "aeiouls":  # stopp -> stop
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+_SYNONYMS: dict[str, frozenset[str]] = {}
+for _group in _SYNONYM_GROUPS:
+    _stems = frozenset(stem(w) for w in _group.split())
+    for _s in _stems:
+        _SYNONYMS[_s] = _SYNONYMS.get(_s, frozenset()) | _stems
+_VERB_STEMS = frozenset(stem(v) for v in VERBS) | frozenset(stem(v) for v in IRREGULAR.values())
+_MODAL_STEMS = frozenset(stem(w) for w in MODAL_CUES)
+_NEGATION = NEGATION_CUES
+_TOKEN = re.compile(r"[A-Za-z0-9][\w'’-]*|[,;:()\"“”—–]")
+_BREAK = frozenset(',;:()"“”—–')
+_QUOTES = frozenset('"“”')
+
+
+class Token(NamedTuple):
+    """A word (or clause punctuation) with its stem, offsets and whether it is capitalized."""
+
+    text: str
+    stem: str
+    start: int
+    end: int
+    capital: bool
+
+
+_WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+
+
+def stems_of(text: str) -> list[str]:
+    """The stems of text's words (what `tokens` gives, without the offsets)."""
+    return [stem(w) for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> tuple[Token, ...]:
+    """Words (and clause punctuation) of text with their stems and offsets."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group(0)
+        out.append(Token(t, stem(t) if t[0].isalnum() else t, m.start(), m.end(), t[0].isupper()))
+    return tuple(out)
+
+
+def is_content(token: Token) -> bool:
+    """A word that makes a claim: not a function word, not a number (figures check those)."""
+    return _is_content_text(token.text)
+
+
+@lru_cache(maxsize=8192)
+def _is_content_text(text: str) -> bool:
+    low = text.lower().replace("’", "'")
+    if not text[0].isalnum() or any(c.isdigit() for c in low):
+        return False
+    base = low[:-2] if low.endswith("'s") else low
+    return len(base) > 2 and base not in FUNCTION_WORDS and base not in MODAL_CUES
+
+
+_AUX = _w("has have had will would can could may might must did does do shall should")
+_MODAL_WORDS = _w("will would can could may might must shall should")
+_BE = _w("is are was were be been being am")
+# Words ending in -ed or -ing that are nouns or prepositions.
+_NOT_VERBS = _w(
+    "evening evenings morning mornings building buildings meeting meetings funding housing "
+    "spending ceiling ceilings warning warnings training hearing hearings briefing ruling "
+    "rulings opening rating ratings setting settings shipping clothing wedding painting "
+    "offering listing financing planning bombing bombings shooting landing crossing "
+    "processing manufacturing mining lending borrowing parking feeling thing things during "
+    "something nothing anything everything according hundred hundreds need needs speed "
+    "seed feed shed"
+)
+_MODIFIER_BEFORE = _w(
+    "a an the its their his her our of for after before with in on several many some more "
+    "most other newly recently already further two three four include includes including "
+    "involve involves involving"
+)
+
+
+def _after_auxiliary(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] follows an auxiliary, modal or negation ("did not maintain", "will
+    unconditionally support") or "to" after one ("plans to achieve", "refused to back")."""
+    j = i - 1
+    while j >= 0 and toks[j].text.lower().endswith("ly") and len(toks[j].text) > 4:
+        j -= 1  # adverbs between
+    if j < 0:
+        return False
+    prev = toks[j].text.lower().replace("’", "'")
+    if prev in _AUX or prev in NEGATION_CUES or prev.endswith("n't") or prev in _MODAL_WORDS:
+        return True
+    if prev == "to" and j > 0:
+        before = toks[j - 1]
+        return before.stem in _MODAL_STEMS or before.text.lower() in NEGATION_CUES
+    return False
+
+
+def is_verb(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] reads as a verb: a listed news verb or a regular -ed/-ing form, unless
+    a determiner or preposition before it makes it a modifier or noun ("after heated debate")."""
+    token = toks[i]
+    low = token.text.lower()
+    if i > 0 and toks[i - 1].text.lower() in _MODIFIER_BEFORE:
+        return False
+    if token.stem in _VERB_STEMS or low in IRREGULAR:
+        return True
+    if low in _NOT_VERBS:
+        return False
+    if not token.capital and not low.endswith("ly") and _after_auxiliary(toks, i):
+        return True
+    return len(low) > 5 and low.endswith(("ed", "ing")) and not token.capital
+
+
+def has_verb(text: str) -> bool:
+    """Whether a statement has a verb (or an auxiliary) at all: "rail upgrades" has none."""
+    toks = tokens(text)
+    return any(
+        is_verb(toks, i) or t.text.lower() in _AUX or t.text.lower() in _BE
+        for i, t in enumerate(toks)
+        if t.text[0].isalnum()
+    )
+
+
+@lru_cache(maxsize=65536)
+def related(a: str, b: str) -> bool:
+    """Whether stems a and b are one word for these checks: equal, synonyms, or one a prefix of
+    the other at five letters or more ("deploy", "deployment")."""
+    if a == b or b in _SYNONYMS.get(a, ()):
+        return True
+    return len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a))
+
+
+def same_word(a: str, stems: frozenset[str]) -> bool:
+    """Whether stem a, or a synonym of it, is among stems (or shares a long prefix with one)."""
+    if a in stems or not _SYNONYMS.get(a, frozenset()).isdisjoint(stems):
+        return True
+    if len(a) >= 5:
+        return any(len(s) >= 5 and (s.startswith(a) or a.startswith(s)) for s in stems)
+    return False
+
+
+def subject_words(toks: tuple[Token, ...], start: int, end: int) -> set[int]:
+    """Indices of the head and names of a clause's subject (the words before its first verb or
+    modal), which must be in the clause's own sentence ("The central bank forecasts ...");
+    its other modifiers count as ordinary words."""
+    run: list[int] = []
+    for k, t in enumerate(toks):
+        if not start <= t.start < end or not t.text[0].isalpha():
+            continue
+        low = t.text.lower()
+        if is_verb(toks, k) or t.stem in _MODAL_STEMS or low in _AUX or low in _BE:
+            break
+        if is_content(t):
+            run.append(k)
+    return {k for k in run if toks[k].capital} | set(run[-1:])
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the main clauses of a statement: cut at ";" and at a comma or "while", "whereas",
+    "but" that opens a new clause; a list ("roads, bridges and housing") stays whole."""
+    cuts = [0]
+    pattern = (
+        r";\s*|,\s+(?=(?:while|whereas|but|and|with|including|saying|adding|citing|aimed)\b)"
+        r"|\s+(?=(?:while|whereas)\b)"
+    )
+    for m in re.finditer(pattern, text):
+        cuts.append(m.end())
+    cuts.append(len(text))
+    spans = [(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    return spans or [(0, len(text))]
+
+
+def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: bool) -> bool:
+    """Whether the verb chain before toks[i] holds a cue: the auxiliaries, modals, negations,
+    adverbs, "to" and verbs right before it ("will unconditionally support", "did not
+    maintain", "plans to achieve", "could begin cutting"), up to five words; a noun, a
+    determiner or clause punctuation ends the chain (quotation marks do not)."""
+    steps = 0
+    for j in range(i - 1, -1, -1):
+        t = toks[j]
+        if t.text in _QUOTES:
+            continue
+        if t.text in _BREAK or steps == 5:
+            return False
+        steps += 1
+        low = t.text.lower().replace("’", "'")
+        if t.text == "May" and j > 0:  # the month
+            return False
+        if (t.stem in cues) if by_stem else (low in cues or low.endswith("n't")):
+            return True
+        if by_stem and t.stem in _TO_CUES and j + 1 < len(toks) and toks[j + 1].text == "to":
+            return True  # "voted to close", "are due to be placed", "agreed to expand"
+        chain = (
+            low in _AUX
+            or low in _BE
+            or low == "to"
+            or low in NEGATION_CUES
+            or t.stem in _MODAL_STEMS
+            or (low.endswith("ly") and len(low) > 4)
+            or low in _w("yet still also already just now never even only")
+            or is_verb(toks, j)
+        )
+        if not chain:
+            return False
+    return False
+
+
+# Verbs and adjectives that make what follows "to" a decision or a plan, not a done thing
+# (a pledge or vow is itself the act reported, so "pledged to support" is "vows support").
+_TO_CUES = frozenset(
+    stem(w)
+    for w in (
+        "vote agree decide urge due set scheduled prepared ready likely propose ask call"
+    ).split()
+)
+_NOUN_NEGATION = _w("no none nobody zero neither nor without")
+_NOUN_LEAD = _w(
+    "of the a an its their his her any by in at for from to with such single this that these those"
+)
+
+
+def quantified_away(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether a noun is negated by its determiner: "no complaints", "none of the branch's 14
+    employees", "not by the temperature"; "Nobody on this council" does not negate "council"."""
+    for j in range(i - 1, max(-1, i - 6), -1):
+        t = toks[j]
+        low = t.text.lower()
+        if low in _NOUN_NEGATION:
+            return True
+        modifier = (
+            low in _NOUN_LEAD
+            or any(c.isdigit() for c in low)
+            or low.endswith(("'s", "’s"))
+            or (t.text[0].isalpha() and is_content(t) and not is_verb(toks, j))
+        )
+        if not modifier:
+            return False
+    return False
+
+
+def negated(toks: tuple[Token, ...], i: int) -> bool:
+    return _cued(toks, i, _NEGATION, by_stem=False)
+
+
+def modal(toks: tuple[Token, ...], i: int) -> bool:
+    return _cued(toks, i, _MODAL_STEMS, by_stem=True) or toks[i].stem in _MODAL_STEMS
+
+
+def polarity_reasons(statement: str, evidence: str) -> list[str]:
+    """Where the statement's negation or modality differs from its evidence's.
+
+    Each content word of the statement found in the evidence is compared: negated before it on
+    one side and not the other ("refused to support" / "will unconditionally support"), or only
+    planned, expected or possible on one side ("has achieved" / "plans to achieve").
+    """
+    s_toks = tokens(statement)
+    e_toks = tokens(evidence)
+    by_stem: dict[str, list[int]] = {}
+    for j, e in enumerate(e_toks):
+        if e.text[0].isalpha():
+            by_stem.setdefault(e.stem, []).append(j)
+    reasons: list[str] = []
+    for i, t in enumerate(s_toks):
+        if not t.text[0].isalpha() or not is_content(t):
+            continue
+        hits = [j for st, js in by_stem.items() if related(t.stem, st) for j in js]
+        if not hits:
+            continue
+        verb_hits = [j for j in hits if is_verb(e_toks, j)]
+        if not is_verb(s_toks, i) or not verb_hits:
+            # "several complaints" for "no complaints" (the other way round, "none of the
+            # quakes" may stand for "212 quakes, none of which ...": not compared)
+            if not quantified_away(s_toks, i) and all(quantified_away(e_toks, j) for j in hits):
+                reasons.append(f"the article denies {t.text!r}, which it affirms")
+            continue
+        hits = verb_hits
+        s_neg = negated(s_toks, i)
+        if all(negated(e_toks, j) != s_neg for j in hits):
+            reasons.append(
+                f"it negates {t.text!r}, which the article affirms"
+                if s_neg
+                else f"the article negates {t.text!r}, which it affirms"
+            )
+            continue
+        s_mod = modal(s_toks, i)
+        if all(modal(e_toks, j) != s_mod for j in hits):
+            reasons.append(
+                f"it states {t.text!r} as {'planned or possible' if s_mod else 'done'}, but the "
+                f"article gives it as {'done' if s_mod else 'planned, expected or possible'}"
+            )
+    return reasons
+
+
+def synonyms(stem_: str) -> frozenset[str]:
+    """Stems a paraphrase may use for stem_ (itself excluded)."""
+    return _SYNONYMS.get(stem_, frozenset()) - {stem_}
