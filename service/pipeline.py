@@ -171,7 +171,14 @@ class Pipeline:
         t = time.perf_counter()
         source = Source(text, layout)
         claims, merged = self._ground_claims(source, raw_claims)
+        limit = req.max_summary_words or int(
+            (prompt_set["summarize"] if path == "single" else prompt_set["reduce"]).parameters.get(
+                "max_summary_words", 80 if path == "single" else 120
+            )
+        )
+        summary_text, trimmed = within_words(summary_text, limit)
         summary = self.ground_summary(source, summary_text)
+        summary.trimmed_sentences = trimmed
         timings["grounding"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
@@ -379,6 +386,20 @@ def single_messages(
         max_words=str(max_words),
         max_claims=str(prompt.parameters.get("max_claims", 8)),
     )
+
+
+def within_words(summary: str, limit: int) -> tuple[str, int]:
+    """The summary's leading whole sentences that fit in `limit` words (the first one always),
+    and how many sentences were dropped: a model that overruns the bound (the 1.5B model once
+    copied the whole article as its "summary") is trimmed at a sentence boundary."""
+    summary = summary.strip()
+    spans = sentences(summary, Span(0, len(summary)))
+    words = 0
+    for i, span in enumerate(spans):
+        words += len(summary[span.start : span.end].split())
+        if words > limit and i > 0:
+            return summary[: spans[i - 1].end], len(spans) - i
+    return summary, 0
 
 
 SAMPLING_PARAMETERS = ("repeat_penalty",)

@@ -157,6 +157,11 @@ class SummarySentence(BaseModel):
 class SummaryOut(BaseModel):
     text: str
     sentences: list[SummarySentence]
+    trimmed_sentences: int = Field(
+        default=0,
+        description="Sentences of the model's summary dropped from its end to keep it within "
+        "max_summary_words (never cut inside a sentence).",
+    )
 
 
 class Claim(BaseModel):

@@ -553,3 +553,30 @@ def test_embedded_model_exits_are_counted_by_code() -> None:
     text = metrics.render().decode()
     assert 'summarizer_embedded_model_exits_total{code="-9"} 2.0' in text
     assert 'summarizer_embedded_model_exits_total{code="1"} 1.0' in text
+
+
+@pytest.mark.parametrize(
+    ("summary", "limit", "kept", "dropped"),
+    [
+        ("One two three. Four five six. Seven eight nine.", 6, "One two three. Four five six.", 1),
+        ("One two three. Four five six.", 6, "One two three. Four five six.", 0),
+        ("One two three four five six seven. Eight.", 3, "One two three four five six seven.", 1),
+        ("  One two.  ", 20, "One two.", 0),
+    ],
+)
+def test_a_summary_over_its_word_limit_is_trimmed_at_a_sentence_boundary(
+    summary: str, limit: int, kept: str, dropped: int
+) -> None:
+    from service.pipeline import within_words
+
+    assert within_words(summary, limit) == (kept, dropped)
+
+
+def test_max_summary_words_is_honoured_in_the_answer(client: TestClient, fake: FakeModel) -> None:  # type: ignore[type-arg]
+    article = "The council met on Monday. It approved a new bridge. Work starts in May."
+    long = " ".join(["The council met on Monday and approved a new bridge."] * 6)
+    fake.enqueue({"summary": long, "claims": []})
+    body = client.post("/v1/summaries", json={"text": article, "max_summary_words": 25}).json()
+    assert len(body["summary"]["text"].split()) <= 25
+    assert body["summary"]["trimmed_sentences"] == 4
+    assert body["summary"]["text"].endswith(".")
