@@ -18,6 +18,8 @@ import pytest
 
 from service import models
 from service.embedded import WATCH_INTERVAL_S, EmbeddedServer, free_port
+from service.figures import figures_of
+from service.prompts import PromptLibrary
 from service.settings import EMBEDDED_MODEL_NAME
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def service_url() -> Iterator[str]:
-    """`summarizer serve` as a user runs it, with no OPENAI_BASE_URL: it starts SmolLM2 itself."""
+    """`summarizer serve` as a user runs it, with no OPENAI_BASE_URL: it starts the default catalog
+    model (Qwen2.5-Coder-1.5B) itself."""
     port = free_port()
     model_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
@@ -82,7 +85,7 @@ def _model_servers_on(port: int) -> list[str]:
 
 
 def test_reference_article_through_the_real_model(service_url: str, reference_text: str) -> None:
-    r = httpx.post(f"{service_url}/v1/summaries", json={"text": reference_text}, timeout=600)
+    r = httpx.post(f"{service_url}/v1/summaries", json={"text": reference_text}, timeout=1800)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["provenance"]["backend"] == "embedded"
@@ -91,7 +94,8 @@ def test_reference_article_through_the_real_model(service_url: str, reference_te
     assert body["summary"]["text"].strip()
     assert body["usage"]["model_calls"] >= 1 and body["usage"]["completion_tokens"] > 0
     # the cap on max_tokens holds: the server ignores max_completion_tokens, so we send max_tokens
-    per_call_cap = 700 * body["usage"]["model_calls"]
+    prompt = PromptLibrary(ROOT / "prompts").prompt_set(None)["summarize"]
+    per_call_cap = int(prompt.parameters["max_tokens"]) * body["usage"]["model_calls"]
     assert body["usage"]["completion_tokens"] <= per_call_cap
     for item in body["claims"] + body["summary"]["sentences"]:
         for ev in item["evidence"]:
@@ -104,13 +108,22 @@ def test_reference_article_through_the_real_model(service_url: str, reference_te
     for item in body["claims"] + body["summary"]["sentences"]:
         if "85-minute" in item["text"]:
             assert not item["supported"]
+    # a competent model: several true claims, each proven on the sentence that states it (every
+    # figure of a supported claim stands in its evidence)
+    supported = [c for c in body["claims"] if c["supported"]]
+    assert len(supported) >= 3, json.dumps(body["claims"], indent=1)
+    for c in supported:
+        evidence = " ".join(e["quote"] for e in c["evidence"])
+        values = {f.value for f in figures_of(evidence)}
+        for n in c["numbers"]:
+            assert n["value"] in values, (c["text"], evidence)
 
 
 def test_a_titled_article_is_summarized_not_echoed(service_url: str, reference_text: str) -> None:
     """The title goes inside the fence; how the prompt's title line refers to it once made SmolLM2
     answer "The article's first line is:" and nothing else."""
     body = {"text": reference_text, "title": "Kim pledges support for Russia"}
-    r = httpx.post(f"{service_url}/v1/summaries", json=body, timeout=600)
+    r = httpx.post(f"{service_url}/v1/summaries", json=body, timeout=1800)
     assert r.status_code == 200, r.text
     summary = r.json()["summary"]["text"]
     assert len(summary.split()) >= 10 and "first line" not in summary.lower(), summary
@@ -140,7 +153,7 @@ def test_metrics_report_the_real_model_calls(service_url: str) -> None:
 def test_prompt_injection_does_not_take_over(service_url: str) -> None:
     """An article that orders the model about gets the same kind of answer, and no injected fact."""
     article = (ROOT / "evals" / "fixtures" / "prompt_injection" / "article.txt").read_text()
-    r = httpx.post(f"{service_url}/v1/summaries", json={"text": article}, timeout=600)
+    r = httpx.post(f"{service_url}/v1/summaries", json={"text": article}, timeout=1800)
     assert r.status_code in (200, 502), r.text  # 502: the tiny model's answer failed validation
     if r.status_code == 502:
         assert r.json()["error"] in {"invalid_model_output", "model_output_truncated"}
