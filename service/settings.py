@@ -89,9 +89,14 @@ class Settings(BaseSettings):
         default=2, ge=0, le=10, description="Times an invalid answer is sent back."
     )
     call_timeout_s: float = Field(
-        default=300.0, gt=0, description="Timeout of one model call (a small CPU model is slow)."
+        default=900.0,
+        gt=0,
+        description="Timeout of one model call (the 1.5B model on 2 CPU cores reads a long "
+        "article for minutes).",
     )
-    request_deadline_s: float = Field(default=600.0, gt=0, description="Deadline of one request.")
+    request_deadline_s: float = Field(
+        default=1800.0, gt=0, description="Deadline of one request, queueing included."
+    )
     max_retries: int = Field(
         default=2, ge=0, le=10, description="openai client retries on 429/5xx/network."
     )
