@@ -30,6 +30,17 @@ Every metric is a number (rates in [0, 1]); lists explain the numbers. Where eac
 - schema_valid: 1.0 when the response validates as service.schemas.SummaryResponse.
 - summary_words, compression_ratio (article words / summary words; 0 for an empty summary),
   model_calls, prompt_tokens, completion_tokens (from `usage`), latency_ms (`timings_ms.total`).
+- lead_coverage: key_point_coverage of the lead baseline (evals/lead.py): the article's first
+  sentences, boilerplate and headline line dropped, taken whole up to the summary's word count
+  and the last one cut there, so both have the same length (`lead_words`; lead points missed in
+  `lead_missed_key_points`). A failed case has no summary: its lead is as long as the service's
+  default summary would have been (`lead_words` passed to `failed_case`), so the failure counts
+  as covering nothing against a lead of the usual length.
+- coverage_vs_lead: key_point_coverage / lead_coverage; None (shown "–") when the lead covers
+  nothing, where no ratio says anything. Overall it is the ratio of the means (mean coverage over
+  the cases with a lead coverage / mean lead_coverage), not the mean of the ratios, which
+  a single case with a tiny lead would swamp. Neither is gated: the lead's coverage follows the
+  summary's length, so a prompt writing shorter summaries lowers it.
 """
 
 from __future__ import annotations
@@ -42,6 +53,7 @@ from pydantic import ValidationError
 from rapidfuzz import fuzz, utils
 from text_to_num import alpha2digit, text2num
 
+from evals.lead import lead_text
 from service.schemas import SummaryResponse
 
 MATCH_SCORE = 60.0
@@ -81,11 +93,14 @@ _CAPWORD = r"[A-Z]\w*(?:[-']\w+)*"
 _NAME = re.compile(rf"(?<![\w'-]){_CAPWORD}(?: +{_CAPWORD})*")
 
 
-def score_case(article: str, gold: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+def score_case(
+    article: str, gold: dict[str, Any], response: dict[str, Any], lead_words: int | None = None
+) -> dict[str, Any]:
     """All metrics for one case; JSON-serializable.
 
     `response` is the JSON body of POST /v1/summaries; a malformed one still gets scored as far
-    as it goes (and schema_valid 0.0).
+    as it goes (and schema_valid 0.0). The lead baseline is as long as the summary, or
+    `lead_words` long when given.
     """
     summary = response.get("summary") or {}
     text = str(summary.get("text") or "")
@@ -95,7 +110,12 @@ def score_case(article: str, gold: dict[str, Any], response: dict[str, Any]) -> 
     texts = [text, *(str(c.get("text") or "") for c in claims)]
 
     points = list(gold.get("key_points") or [])
-    missed = [p["id"] for p in points if not _covers(text, p.get("any_of") or [])]
+    missed = _missed(text, points)
+    summary_words = len(text.split())
+    lead_length = summary_words if lead_words is None else lead_words
+    lead_missed = _missed(lead_text(article, lead_length), points)
+    coverage = _rate(len(points) - len(missed), len(points))
+    lead_coverage = _rate(len(points) - len(lead_missed), len(points))
     alignment, pairs = _align(gold_claims, claims)
     tp = len(pairs)
     recall = tp / len(gold_claims) if gold_claims else 1.0
@@ -112,11 +132,14 @@ def score_case(article: str, gold: dict[str, Any], response: dict[str, Any]) -> 
         if any(re.search(p, t, re.IGNORECASE) for p in f.get("patterns", []) for t in texts)
     ]
     usage = response.get("usage") or {}
-    summary_words = len(text.split())
     return {
-        "key_point_coverage": _rate(len(points) - len(missed), len(points)),
+        "key_point_coverage": coverage,
         "missed_key_points": missed,
         "n_key_points": len(points),
+        "lead_coverage": lead_coverage,
+        "coverage_vs_lead": ratio(coverage, lead_coverage),
+        "lead_words": lead_length,
+        "lead_missed_key_points": lead_missed,
         "claim_recall": recall,
         "claim_precision": precision,
         "claim_f1": 2 * recall * precision / (recall + precision) if recall + precision else 0.0,
@@ -149,12 +172,19 @@ def score_case(article: str, gold: dict[str, Any], response: dict[str, Any]) -> 
     }
 
 
-def failed_case(article: str, gold: dict[str, Any]) -> dict[str, Any]:
-    """Scores for a case whose request failed: every quality rate at 0."""
-    scores = score_case(article, gold, {})
+def failed_case(article: str, gold: dict[str, Any], lead_words: int) -> dict[str, Any]:
+    """Scores for a case whose request failed: every quality rate at 0, against a lead of
+    `lead_words` words (the length the service's summary would have had by default)."""
+    scores = score_case(article, gold, {}, lead_words)
     zero = ["key_point_coverage", "claim_recall", "claim_precision", "claim_f1"]
     zero += ["grounding_rate", "claims_supported_rate", "sentences_supported_rate"]
-    return {**scores, **dict.fromkeys([*zero, "attribution_accuracy"], 0.0)}
+    scores = {**scores, **dict.fromkeys([*zero, "attribution_accuracy"], 0.0)}
+    return {**scores, "coverage_vs_lead": ratio(0.0, scores["lead_coverage"])}
+
+
+def ratio(coverage: float, lead_coverage: float) -> float | None:
+    """Coverage against the lead's; None when the lead covers nothing (no ratio to speak of)."""
+    return coverage / lead_coverage if lead_coverage > 0 else None
 
 
 def aggregate(cases: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -165,6 +195,10 @@ def aggregate(cases: dict[str, dict[str, Any]]) -> dict[str, Any]:
         values = [float(s[key]) for s in cases.values() if _is_number(s.get(key))]
         if values:
             out[key] = sum(values) if key in SUMMED else sum(values) / len(values)
+    leads = [s for s in cases.values() if _is_number(s.get("lead_coverage"))]
+    if leads:  # the ratio of the means, over the cases that have a lead
+        mean = sum(float(s.get("key_point_coverage") or 0.0) for s in leads) / len(leads)
+        out["coverage_vs_lead"] = ratio(mean, out["lead_coverage"])
     return out
 
 
@@ -205,6 +239,11 @@ def _is_number(value: object) -> bool:
 
 def _show(name: str, value: float) -> str:
     return f"{value:.0f}" if name in SUMMED and float(value).is_integer() else f"{value:.2f}"
+
+
+def _missed(text: str, points: list[dict[str, Any]]) -> list[str]:
+    """Ids of the key points the text does not cover."""
+    return [p["id"] for p in points if not _covers(text, p.get("any_of") or [])]
 
 
 def _covers(text: str, any_of: list[list[str]]) -> bool:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from evals.lead import lead_text
+
 # The metrics shown in tables, in order, with how to print them.
 SHOWN = [
     ("key_point_coverage", "coverage", "{:.2f}"),
+    ("lead_coverage", "lead cov.", "{:.2f}"),
+    ("coverage_vs_lead", "vs lead", "{:.2f}"),
+    ("summary_words", "words", "{:.0f}"),
     ("claim_recall", "recall", "{:.2f}"),
     ("claim_precision", "precision", "{:.2f}"),
     ("grounding_rate", "grounded", "{:.2f}"),
@@ -24,6 +29,21 @@ SHOWN = [
     ("completion_tokens", "compl. tok", "{:.0f}"),
     ("latency_ms", "latency ms", "{:.0f}"),
 ]
+
+
+# What the lead columns mean, said under every table that shows them.
+LEAD_NOTE = (
+    "lead cov.: key-point coverage of the article's first sentences (boilerplate and headline "
+    "dropped), cut to the summary's word count (words); vs lead: coverage / lead cov., overall "
+    "the ratio of the means; – where the lead covers nothing."
+)
+# What `compare_markdown` puts side by side: quality, not cost.
+COMPARED = [
+    "key_point_coverage", "lead_coverage", "coverage_vs_lead", "summary_words", "claim_recall",
+    "claim_precision", "grounding_rate", "attribution_accuracy", "hallucinated_numbers",
+    "hallucinated_entities", "forbidden_hits", "swapped_figures", "misattributions",
+    "schema_valid",
+]  # fmt: skip
 
 
 def _fmt(value: Any, spec: str) -> str:
@@ -56,15 +76,20 @@ def markdown_summary(results: dict[str, Any]) -> str:
             "",
             metrics_table(rows),
             "",
+            LEAD_NOTE,
+            "",
             *(["Failed cases:", *errors, ""] if errors else []),
         ]
     )
 
 
 def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """Two prompt versions side by side, per case and overall, with deltas (b − a)."""
+    """Two prompt versions side by side, per case and overall, with deltas (b − a).
+
+    A metric either side reports is shown; one that is not a number there (the lead ratio where
+    the lead covers nothing) is "–", with no delta.
+    """
     va, vb = a["prompt_version"], b["prompt_version"]
-    keys = [k for k, _, _ in SHOWN[:11]]
     lines = [
         f"# {va} vs {vb} on {a['model']} · {a['mode']}",
         "",
@@ -75,15 +100,18 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
     for case in cases:
         sa = a["overall"] if case == "overall" else a["cases"][case]["scores"]
         sb = b["overall"] if case == "overall" else b["cases"].get(case, {}).get("scores", {})
-        for key in keys:
-            x, y = sa.get(key), sb.get(key)
-            if not isinstance(x, int | float) or not isinstance(y, int | float):
+        for key in COMPARED:
+            if key not in sa and key not in sb:
                 continue
-            delta = y - x
-            mark = "" if abs(delta) < 1e-9 else f"{delta:+.2f}"
+            x, y = sa.get(key), sb.get(key)
+            mark = ""
+            if isinstance(x, int | float) and isinstance(y, int | float) and abs(y - x) >= 1e-9:
+                mark = f"{y - x:+.2f}"
             label = f"**{case}**" if case == "overall" else case
-            lines.append(f"| {label} | {key} | {x:.2f} | {y:.2f} | {mark} |")
-    return "\n".join(lines) + "\n"
+            lines.append(
+                f"| {label} | {key} | {_fmt(x, '{:.2f}')} | {_fmt(y, '{:.2f}')} | {mark} |"
+            )
+    return "\n".join([*lines, "", LEAD_NOTE]) + "\n"
 
 
 _CSS = """
@@ -126,14 +154,17 @@ def html_report(results: dict[str, Any], articles: dict[str, str]) -> str:
         _table(
             {**{n: c["scores"] for n, c in results["cases"].items()}, "overall": results["overall"]}
         ),
+        f"<p>{esc(LEAD_NOTE)}</p>",
     ]
     for name, case in results["cases"].items():
         parts.append(f"<h2 id='{esc(name)}'>{esc(name)}</h2>")
         if case["error"]:
             parts.append(f"<p class=no>Failed: {esc(case['error'])}</p>")
+            parts.append(_lead_section(articles.get(name, ""), case["scores"]))
             continue
         response = case["response"]
         parts.append(f"<h3>Summary</h3><p>{esc(response['summary']['text'])}</p>")
+        parts.append(_lead_section(articles.get(name, ""), case["scores"]))
         parts.append(
             "<h3>Alignment with gold claims</h3><table><tr><th>verdict<th>gold<th>returned<th>why"
         )
@@ -157,6 +188,21 @@ def html_report(results: dict[str, Any], articles: dict[str, str]) -> str:
         parts.append("</ul><h3>Article with evidence</h3>")
         parts.append(f"<div class=article>{_highlight(articles.get(name, ''), spans)}</div>")
     return "\n".join(parts) + "\n"
+
+
+def _lead_section(article: str, scores: dict[str, Any]) -> str:
+    """The lead baseline the summary is measured against, and what each covered."""
+    if "lead_words" not in scores:
+        return ""
+    words = int(scores["lead_words"])
+    missed = ", ".join(scores.get("missed_key_points") or []) or "none"
+    lead_missed = ", ".join(scores.get("lead_missed_key_points") or []) or "none"
+    return (
+        f"<h3>Lead baseline ({words} words)</h3><p>{html.escape(lead_text(article, words))}</p>"
+        f"<p>coverage {_fmt(scores.get('key_point_coverage'), '{:.2f}')} (missed: "
+        f"{html.escape(missed)}) · lead {_fmt(scores.get('lead_coverage'), '{:.2f}')} (missed: "
+        f"{html.escape(lead_missed)}) · vs lead {_fmt(scores.get('coverage_vs_lead'), '{:.2f}')}</p>"
+    )
 
 
 def _table(rows: dict[str, dict[str, Any]]) -> str:

@@ -25,8 +25,10 @@ from evals import metrics
 from evals.recording import MissingRecordingError, Mode, RecordingTransport
 from service import schemas
 from service.api.app import build_pipeline, open_client
+from service.chunking import chunk_text
 from service.embedded import model_endpoint
 from service.errors import SummarizerError
+from service.pipeline import Pipeline
 from service.prompts import PromptLibrary
 from service.settings import Settings
 
@@ -102,7 +104,9 @@ async def run_cases(
                     e.__cause__, MissingRecordingError
                 ):
                     raise
-                payload, scores, error = None, metrics.failed_case(case.article, case.gold), str(e)
+                words = default_summary_words(pipeline, version, case.article)
+                scores = metrics.failed_case(case.article, case.gold, words)
+                payload, error = None, str(e)
                 # what the failed request cost, counted at the HTTP seam
                 scores.update({k: v - spent_before[k] for k, v in transport.usage.items()})
             results[case.name] = {
@@ -132,6 +136,19 @@ async def run_cases(
         "overall": metrics.aggregate({k: v["scores"] for k, v in results.items()}),
         "cases": results,
     }
+
+
+def default_summary_words(pipeline: Pipeline, version: str, article: str) -> int:
+    """The summary's word limit when a request sets none, as the pipeline picks it: the summarize
+    prompt's max_summary_words when the article fits one chunk, the reduce prompt's otherwise."""
+    prompts = pipeline.prompts.prompt_set(version)
+    budget = pipeline.chunk_budget(prompts["summarize"])
+    chunks, _ = chunk_text(
+        article, pipeline.encoding, budget, pipeline.settings.chunk_overlap_tokens
+    )
+    if len(chunks) > 1:
+        return int(prompts["reduce"].parameters.get("max_summary_words", 120))
+    return int(prompts["summarize"].parameters.get("max_summary_words", 80))
 
 
 def _progress(done: int, total: int, label: str) -> None:

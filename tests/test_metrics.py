@@ -538,7 +538,7 @@ def test_schema_invalid_response_still_scores() -> None:
 
 
 def test_failed_case_zeroes_quality() -> None:
-    s = metrics.failed_case(ARTICLE, GOLD)
+    s = metrics.failed_case(ARTICLE, GOLD, lead_words=80)
     assert [
         s[k] for k in ("key_point_coverage", "claim_recall", "grounding_rate", "schema_valid")
     ] == [0.0] * 4
