@@ -94,12 +94,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     settings = _eval_settings(args, settings)
     version = args.prompt_version or PromptLibrary(settings.prompts_dir).latest
     results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
+    from evals import verification
+
+    results["verifier"] = verification.measure()
     folder = args.out or runner.OUT / f"{settings.model}__{version}"
     for path in runner.write_outputs(results, folder):
         print(f"wrote {path}", file=sys.stderr)
     from evals.report import markdown_summary
 
     print(markdown_summary(results))
+    print(verification.table(results["verifier"]))
     baseline = args.baseline or runner.baseline_path(settings.model, version)
     if args.update_baseline:
         baseline.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +143,12 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     print(text)
     print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def cmd_eval_verifier(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import verification
+
+    return verification.command(args)
 
 
 def _eval_options(p: argparse.ArgumentParser) -> None:
@@ -199,6 +209,28 @@ def parser() -> argparse.ArgumentParser:
     _eval_options(cmp)
     cmp.add_argument("--out", type=Path, help="markdown file to write")
     cmp.set_defaults(run=cmd_compare)
+    vf = ev_sub.add_parser(
+        "verifier",
+        help="the verifier as a classifier on the labeled set (evals/verification/; no model)",
+        description="Plant every labeled statement as a model's answer and report how the "
+        "verifier judges it, per type and path. Writes verifier.md and verifier.json.",
+    )
+    vf.add_argument("--check", action="store_true",
+                    help="exit 1 on a regression against evals/baselines/verifier.json")  # fmt: skip
+    vf.add_argument("--update-baseline", action="store_true", help="write this run as the baseline")
+    vf.add_argument(
+        "--baseline", type=Path, help="baseline file (default evals/baselines/verifier.json)"
+    )
+    vf.add_argument("--record-before", action="store_true",
+                    help="measure the verifier of commit ca0daa9 on this set and store it")  # fmt: skip
+    vf.add_argument("--readme", action="store_true",
+                    help="also print the README's per-type table, before (ca0daa9) and after")  # fmt: skip
+    vf.add_argument("--misjudged", action="store_true", help="also print every misjudged statement")
+    vf.add_argument(
+        "--set", type=Path, help="another verification folder (default evals/verification)"
+    )
+    vf.add_argument("--out", type=Path, help="output folder (default evals/out/verifier)")
+    vf.set_defaults(run=cmd_eval_verifier)
 
     pr = sub.add_parser("prompts", help="prompt files")
     pr_sub = pr.add_subparsers(dest="prompts_command", required=True)
