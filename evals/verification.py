@@ -841,7 +841,10 @@ def write(path: Path, data: dict[str, Any]) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    """`summarizer eval verifier`: run the set, print the table, check or write baselines."""
+    """`summarizer eval verifier`: run the set, print the table, write or check baselines."""
+    if args.record_before and args.set:
+        print("error: --record-before measures the committed set only", file=sys.stderr)
+        return 2
     vset: Path = args.set or VERIFICATION
     results = measure(vset)
     folder: Path = args.out or OUT
@@ -856,36 +859,40 @@ def command(args: argparse.Namespace) -> int:
     print(table(results))
     if args.misjudged:
         print("\n" + "\n".join(_describe(r) for r in results["misjudged"]))
+    baseline: Path = args.baseline or BASELINE
+    if (args.update_baseline or args.record_before) and results["load_errors"]:
+        print("error: the set has load errors; no baseline written", file=sys.stderr)
+        return 2
+    if args.record_before:
+        before = measure_at(BEFORE_COMMIT, vset)
+        if before["load_errors"] or before["set_sha256"] != results["set_sha256"]:
+            print("error: the old commit did not load the same set cleanly", file=sys.stderr)
+            return 2
+        write(BEFORE, baseline_of(before))
+        print(f"wrote {BEFORE}", file=sys.stderr)
+    if args.update_baseline:
+        write(baseline, baseline_of(results))
+        print(f"wrote baseline {baseline}", file=sys.stderr)
     if args.readme:
         if not BEFORE.exists():
             print(f"error: no {BEFORE.name}; record it with --record-before", file=sys.stderr)
             return 2
-        print("\n" + readme_table(json.loads(BEFORE.read_text(encoding="utf-8")), results))
-    baseline: Path = args.baseline or BASELINE
-    if args.update_baseline or args.record_before:
-        if results["load_errors"]:
-            print("error: the set has load errors; no baseline written", file=sys.stderr)
-            return 2
-        if args.record_before:
-            before = measure_at(BEFORE_COMMIT, vset)
-            if before["load_errors"]:
-                print("error: the set has load errors at the old commit", file=sys.stderr)
-                return 2
-            write(BEFORE, baseline_of(before))
-            print(f"wrote {BEFORE}", file=sys.stderr)
-        if args.update_baseline:
-            write(baseline, baseline_of(results))
-            print(f"wrote baseline {baseline}", file=sys.stderr)
-    if args.check:
-        if not baseline.exists():
-            print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
-            return 2
-        problems = [f"load error: {e}" for e in results["load_errors"]]
-        problems += regressions(json.loads(baseline.read_text(encoding="utf-8")), results)
-        if problems:
-            print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)
-            return 1
-        print(f"check passed against {baseline.name}", file=sys.stderr)
+        text = readme_table(json.loads(BEFORE.read_text(encoding="utf-8")), results)
+        (folder / "verifier-readme.md").write_text(text, encoding="utf-8")
+        print("\n" + text)
+    return _check(results, baseline) if args.check else 0
+
+
+def _check(results: dict[str, Any], baseline: Path) -> int:
+    if not baseline.exists():
+        print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
+        return 2
+    problems = [f"load error: {e}" for e in results["load_errors"]]
+    problems += regressions(json.loads(baseline.read_text(encoding="utf-8")), results)
+    if problems:
+        print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)
+        return 1
+    print(f"check passed against {baseline.name}", file=sys.stderr)
     return 0
 
 

@@ -372,3 +372,13 @@ def test_cli_checks_and_refuses_a_baseline_from_a_broken_set(
     assert cli.main([*args, "--baseline", str(tmp_path / "b.json"), "--out", str(tmp_path)]) == 2
     assert not (tmp_path / "b.json").exists()
     assert "load errors; no baseline written" in capsys.readouterr().err
+
+
+def test_an_earlier_commit_is_measured_with_its_own_code() -> None:
+    """measure_at runs the commit's service/ (from git) with this metric; at HEAD both agree."""
+    if v.code_version()["dirty"]:
+        pytest.skip("service/ or prompts/ differ from HEAD, so HEAD's numbers may differ")
+    at_head = v.measure_at("HEAD", TINY, TINY / "no-fixtures")
+    here = v.measure(TINY, TINY / "no-fixtures")
+    assert at_head["code"] == {"commit": here["code"]["commit"], "dirty": False}
+    assert at_head["paths"] == here["paths"] and at_head["set_sha256"] == here["set_sha256"]
