@@ -23,6 +23,15 @@ Metrics, per path and pooled over both ("combined", each statement counted once 
   one; the span's own leading and trailing spaces and punctuation are ignored); a sub-span counts.
   evidence_overlaps: the share whose every span at least overlaps a gold span;
 - bad_spans: returned evidence spans (any statement) that start or end inside a word.
+
+Gold evidence is widened to the sentence it stands in (a dateline such as "ASHGROVE — " belongs
+to the lede's sentence), by a rule simpler than the service's splitter, which is under test.
+
+`summarizer eval verifier` prints the table and writes evals/out/verifier/; `--check` compares
+with evals/baselines/verifier.json (`--update-baseline` writes it), `--record-before` stores the
+verifier of commit ca0daa9 on this set, `--readme` prints the before/after table. A baseline is
+`baseline_of(results)`: format, set_sha256, code {commit, dirty}, n, n_true, n_false and
+paths.{claim,summary,combined} with the rates, counts and types.{type: {label, n, supported}}.
 """
 
 from __future__ import annotations
@@ -775,7 +784,7 @@ def _describe(r: dict[str, Any]) -> str:
     reasons = "; ".join(r["reasons"]) or "no reason"
     return (
         f"- **{r['id']}** {r['path']} · {r['type']} · {verdict}: {r['text']}{who}\n"
-        f"  - reasons: {reasons}\n  - evidence: {evidence or 'none'}"
+        f"  - reasons: {reasons}\n  - evidence: {evidence or 'none'}\n  - label: {r['note']}"
     )
 
 
@@ -887,8 +896,13 @@ def _check(results: dict[str, Any], baseline: Path) -> int:
     if not baseline.exists():
         print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
         return 2
+    old = json.loads(baseline.read_text(encoding="utf-8"))
+    if old.get("set_sha256") != results["set_sha256"]:
+        print(
+            f"note: the set changed since {baseline.name}; rates compared anyway", file=sys.stderr
+        )
     problems = [f"load error: {e}" for e in results["load_errors"]]
-    problems += regressions(json.loads(baseline.read_text(encoding="utf-8")), results)
+    problems += regressions(old, results)
     if problems:
         print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)
         return 1
