@@ -330,6 +330,7 @@ class PathVerdict:
 class Judgment:
     claim: PathVerdict
     summary: PathVerdict
+    error: str | None = None  # the service raised instead of answering
 
 
 # Judges every statement (in order) given the articles by name.
@@ -428,7 +429,13 @@ async def _judge_all(
         for s in statements:
             model.statement = s
             request = schemas.SummaryRequest(text=articles[s.article])
-            response = await pipeline.summarize(request, f"verify-{s.id}")
+            try:
+                response = await pipeline.summarize(request, f"verify-{s.id}")
+            except Exception as e:  # a crash is charged to its statement, not to the whole run
+                error = f"the service failed: {type(e).__name__}: {e}"
+                failed = PathVerdict(False, (error,))
+                out.append(Judgment(failed, failed, error))
+                continue
             out.append(judgment_of(response))
     finally:
         quiet.setLevel(level)
@@ -643,9 +650,17 @@ def measure(
         "set_sha256": vset.sha256,
         "code": code or code_version(),
         "load_errors": vset.errors,
+        "judge_errors": [
+            f"{s.id}: {j.error}" for s, j in zip(vset.statements, judged, strict=True) if j.error
+        ],
         "warnings": vset.warnings,
         **report,
     }
+
+
+def errors_of(results: dict[str, Any]) -> list[str]:
+    """Why a run's numbers are not the whole set's: load errors and statements the service failed."""
+    return [*results.get("load_errors", []), *results.get("judge_errors", [])]
 
 
 def code_version(root: Path = ROOT) -> dict[str, Any]:
@@ -764,8 +779,8 @@ def markdown(results: dict[str, Any]) -> str:
         table(results),
         "",
     ]
-    if results["load_errors"]:
-        out += ["## Load errors", "", *(f"- {e}" for e in results["load_errors"]), ""]
+    if errors_of(results):
+        out += ["## Errors", "", *(f"- {e}" for e in errors_of(results)), ""]
     out += [f"## Misjudged ({len(results['misjudged'])})", ""]
     out += [_describe(r) for r in results["misjudged"]]
     out += [
@@ -861,20 +876,23 @@ def command(args: argparse.Namespace) -> int:
     (folder / "verifier.md").write_text(markdown(results), encoding="utf-8")
     write(folder / "verifier.json", results)
     print(f"wrote {folder / 'verifier.md'} and verifier.json", file=sys.stderr)
-    for problem in results["load_errors"]:
-        print(f"load error: {problem}", file=sys.stderr)
+    for problem in errors_of(results):
+        print(f"error: {problem}", file=sys.stderr)
     for warning in results["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     print(table(results))
     if args.misjudged:
         print("\n" + "\n".join(_describe(r) for r in results["misjudged"]))
     baseline: Path = args.baseline or BASELINE
-    if (args.update_baseline or args.record_before) and results["load_errors"]:
-        print("error: the set has load errors; no baseline written", file=sys.stderr)
+    if (args.update_baseline or args.record_before) and errors_of(results):
+        print(
+            "error: the set has load errors (or the service failed); no baseline written",
+            file=sys.stderr,
+        )
         return 2
     if args.record_before:
         before = measure_at(BEFORE_COMMIT, vset)
-        if before["load_errors"] or before["set_sha256"] != results["set_sha256"]:
+        if errors_of(before) or before["set_sha256"] != results["set_sha256"]:
             print("error: the old commit did not load the same set cleanly", file=sys.stderr)
             return 2
         write(BEFORE, baseline_of(before))
@@ -901,7 +919,7 @@ def _check(results: dict[str, Any], baseline: Path) -> int:
         print(
             f"note: the set changed since {baseline.name}; rates compared anyway", file=sys.stderr
         )
-    problems = [f"load error: {e}" for e in results["load_errors"]]
+    problems = [f"error: {e}" for e in errors_of(results)]
     problems += regressions(old, results)
     if problems:
         print(f"REGRESSION against {baseline.name}:", *problems, sep="\n  ", file=sys.stderr)

@@ -371,7 +371,7 @@ def test_cli_checks_and_refuses_a_baseline_from_a_broken_set(
     args = ["eval", "verifier", "--update-baseline", "--set", str(broken)]
     assert cli.main([*args, "--baseline", str(tmp_path / "b.json"), "--out", str(tmp_path)]) == 2
     assert not (tmp_path / "b.json").exists()
-    assert "load errors; no baseline written" in capsys.readouterr().err
+    assert "load errors (or the service failed); no baseline written" in capsys.readouterr().err
 
 
 def test_an_earlier_commit_is_measured_with_its_own_code() -> None:
@@ -384,3 +384,25 @@ def test_an_earlier_commit_is_measured_with_its_own_code() -> None:
     here = v.measure(TINY, TINY / "no-fixtures")
     assert at_head["code"] == {"commit": here["code"]["commit"], "dirty": False}
     assert at_head["paths"] == here["paths"] and at_head["set_sha256"] == here["set_sha256"]
+
+
+class BrokenModel(v.PlantedModel):
+    """Answers one statement with an invalid summary, so the service raises for it."""
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.statement is not None and self.statement.id == "tiny-002":
+            return {"summary": "", "claims": []}
+        return super().answer(body)
+
+
+def test_a_service_failure_is_charged_to_its_statement() -> None:
+    def judge(statements: Sequence[Statement], articles: Mapping[str, str]) -> list[Judgment]:
+        return v.judge_with_service(statements, articles, model=BrokenModel())
+
+    results = v.measure(TINY, TINY / "no-fixtures", judge=judge)
+    (error,) = results["judge_errors"]
+    assert error.startswith("tiny-002: the service failed: ModelOutputError")
+    assert v.errors_of(results) == [error]
+    row = next(r for r in results["misjudged"] if r["id"] == "tiny-002")
+    assert not row["supported"] and row["reasons"][0].startswith("the service failed")
+    assert results["paths"]["claim"]["types"]["true_model"]["supported"] == 1  # tiny-005 only
