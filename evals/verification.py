@@ -98,6 +98,7 @@ FALSE_TYPES = (
     "meta",
 )
 MIN_PER_FALSE_TYPE = 12  # issue 15
+NEW_ARTICLE_WORDS = (350, 900)  # the set's format
 KINDS = ("event", "statistic", "statement", "plan", "background")
 _FIELDS: dict[str, tuple[type, ...]] = {
     "id": (str,),
@@ -283,6 +284,14 @@ def _article(
     text = path.read_text(encoding="utf-8")
     digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     out.articles[name] = text
+    if path == new:
+        if not (new.parent / "SOURCE.md").exists():
+            out.warnings.append(f"article {name!r} has no SOURCE.md saying where it comes from")
+        if not NEW_ARTICLE_WORDS[0] <= len(text.split()) <= NEW_ARTICLE_WORDS[1]:
+            out.warnings.append(
+                f"article {name!r} has {len(text.split())} words; new articles have "
+                f"{NEW_ARTICLE_WORDS[0]}–{NEW_ARTICLE_WORDS[1]}"
+            )
     return text
 
 

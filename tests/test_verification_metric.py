@@ -301,6 +301,8 @@ def test_the_loader_warns_about_thin_types_and_loose_quotes(tmp_path: Path) -> N
         f"type negation has 0 statements; issue 15 asks for at least {v.MIN_PER_FALSE_TYPE}"
         in vset.warnings
     )
+    assert "article 'tiny' has no SOURCE.md saying where it comes from" in vset.warnings
+    assert "article 'tiny' has 138 words; new articles have 350–900" in vset.warnings
     assert v.load_set(tmp_path / "empty", tmp_path).errors[0].startswith("no statement files")
 
 
