@@ -170,7 +170,7 @@ def evaluate(
 
 
 def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
-    """results.json, summary.md and report.html in `folder`."""
+    """results.json, summary.md and report.html in `folder` (and verifier.md when measured)."""
     from evals.report import html_report, markdown_summary
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -179,6 +179,10 @@ def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
         "summary.md": markdown_summary(results),
         "report.html": html_report(results, {c.name: c.article for c in load_cases()}),
     }
+    if "verifier" in results:  # the labeled verification set (evals/verification.py)
+        from evals.verification import markdown
+
+        files["verifier.md"] = markdown(results["verifier"])
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     return [folder / n for n in files]

@@ -280,12 +280,16 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     library.prompt_set(version)  # an unknown version is the first thing to say
     _check_replay(args, settings)
     results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
+    from evals import verification
+
+    results["verifier"] = verification.measure()
     folder = args.out or runner.OUT / f"{settings.model}__{version}"
     for path in runner.write_outputs(results, folder):
         print(f"wrote {path}", file=sys.stderr)
     from evals.report import markdown_summary
 
     print(markdown_summary(results))
+    print(verification.table(results["verifier"]))
     baseline = args.baseline or runner.baseline_path(settings.model, version)
     failed = runner.failed_cases(results)
     if failed:  # their all-zero scores must never become a baseline
@@ -337,6 +341,12 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_REGRESSION
     return 0
+
+
+def cmd_eval_verifier(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import verification
+
+    return verification.command(args)
 
 
 def _eval_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
@@ -432,6 +442,28 @@ def parser() -> argparse.ArgumentParser:
     _model_options(cmp, nested=True)
     cmp.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="markdown file to write")
     cmp.set_defaults(run=cmd_compare)
+    vf = ev_sub.add_parser(
+        "verifier",
+        help="the verifier as a classifier on the labeled set (evals/verification/; no model)",
+        description="Plant every labeled statement as a model's answer and report how the "
+        "verifier judges it, per type and path. Writes verifier.md and verifier.json.",
+    )
+    vf.add_argument("--check", action="store_true",
+                    help="exit 1 on a regression against evals/baselines/verifier.json")  # fmt: skip
+    vf.add_argument("--update-baseline", action="store_true", help="write this run as the baseline")
+    vf.add_argument(
+        "--baseline", type=Path, help="baseline file (default evals/baselines/verifier.json)"
+    )
+    vf.add_argument("--record-before", action="store_true",
+                    help="measure the verifier of commit ca0daa9 on this set and store it")  # fmt: skip
+    vf.add_argument("--readme", action="store_true",
+                    help="also print the README's per-type table, before (ca0daa9) and after")  # fmt: skip
+    vf.add_argument("--misjudged", action="store_true", help="also print every misjudged statement")
+    vf.add_argument(
+        "--set", type=Path, help="another verification folder (default evals/verification)"
+    )
+    vf.add_argument("--out", type=Path, help="output folder (default evals/out/verifier)")
+    vf.set_defaults(run=cmd_eval_verifier)
 
     mo = sub.add_parser("models", help="the embedded model catalog")
     mo_sub = mo.add_subparsers(dest="models_command", required=True)
