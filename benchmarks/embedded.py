@@ -93,6 +93,8 @@ def _serve(key: str, model_port: int) -> Child:
         "SUMMARIZER_CACHE_ENABLED": "false",
         "SUMMARIZER_EMBEDDED_PORT": str(model_port),
     }
+    if threads := os.environ.get("SUMMARIZER_EMBEDDED_THREADS"):  # both sides get the same
+        env["SUMMARIZER_EMBEDDED_THREADS"] = threads
     cmd = [
         sys.executable,
         "-m",
