@@ -9,6 +9,7 @@ from litestar.testing import TestClient
 from service.api.app import create_app
 from service.settings import Settings
 from tests.fakes import FakeModel
+from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference-article" / "article.txt"
@@ -45,3 +46,12 @@ def client(fake: FakeModel) -> Iterator[TestClient]:  # type: ignore[type-arg]
     app = create_app(fake_settings(), http_client=fake.http_client())
     with TestClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server of its own on a free loopback port, stopped after the test."""
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    server.kill()

@@ -13,7 +13,6 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,6 @@ ARTICLE = {"text": "The mayor of Brennick opened a bridge on Monday. It cost fou
 OTHER = {"text": "The council of Tarrow voted on Tuesday to close the old harbour for a year."}
 # what differs between two answers to the same request, by design
 PER_REQUEST = ("request_id", "cached", "usage", "timings_ms")
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.start()
-    yield server
-    server.kill()
 
 
 def worker(redis: RedisServer, fake: FakeModel, **overrides: Any) -> TestClient:  # type: ignore[type-arg]
