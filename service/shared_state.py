@@ -61,12 +61,11 @@ PROBE_INTERVAL_S = 1.0
 # answer in time (its event loop lagging under a burst) than a Redis gone: that call goes without
 # Redis, the next ones try it again.
 FAILURES_FOR_OUTAGE = 3
-# Connections per process. A call holds one for its round trip, and under a burst that round trip
-# includes the time the worker's busy event loop takes to read the answer: with 8, a burst of 50
-# requests (cache look-up, rate-limit count and store each) waited past the 0.1 s bound for a free
-# connection, which counted as Redis failing (28 "outages" in one load run, the rate limit failing
-# open). 64 covers the admission limits (running + queued) and the burst that gets refused.
-POOL_SIZE = 64
+# Connections per process: a Redis call holds one for a round trip (well under a millisecond), so
+# a few serve thousands of calls a second; a burst waits for one (within the call's bound)
+# instead of opening dozens at once. (64 did not help the load run's inexact 429 count: with every
+# process on one starved core, the workers' event loops read answers past the 0.1 s bound.)
+POOL_SIZE = 8
 
 # The entry and its recency in one step. KEYS: entry, index; ARGV: now.
 _GET = """
