@@ -164,13 +164,17 @@ def acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper()).lower()
 
 
-def in_article(name: str, article_folded: str) -> bool:
-    """Whether the article names the source: whole, as its acronym, or by all its words."""
-    folded = " ".join(name.lower().replace("’", "'").split())
-    if folded in article_folded:
+def _whole_or_acronym(name: str, folded_text: str) -> bool:
+    """Whether a folded text holds the name whole, or its acronym as a word."""
+    if " ".join(name.lower().replace("’", "'").split()) in folded_text:
         return True
     short = acronym(name)
-    if len(short) >= 2 and _has_word(article_folded, short):
+    return len(short) >= 2 and _has_word(folded_text, short)
+
+
+def in_article(name: str, article_folded: str) -> bool:
+    """Whether the article names the source: whole, as its acronym, or by all its words."""
+    if _whole_or_acronym(name, article_folded):
         return True
     if name.isupper() and 2 <= len(name) <= 6:
         letters = name.lower()
@@ -186,11 +190,7 @@ def in_evidence(name: str, evidence_folded: str) -> bool:
     """Whether the evidence refers to the source: its full name, its acronym, a distinctive
     word of a person's name (the surname on second reference), or an organisation by its head
     noun with one more of its words, or as "the <head>"."""
-    folded = " ".join(name.lower().replace("’", "'").split())
-    if folded in evidence_folded:
-        return True
-    short = acronym(name)
-    if len(short) >= 2 and _has_word(evidence_folded, short):
+    if _whole_or_acronym(name, evidence_folded):
         return True
     words = name_words(name)
     if name.isupper() and 2 <= len(name) <= 6 and in_article(name, evidence_folded):
