@@ -349,6 +349,12 @@ def cmd_eval_verifier(args: argparse.Namespace, settings: Settings) -> int:
     return verification.command(args)
 
 
+def cmd_eval_entailment(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import entailment
+
+    return entailment.command(args, settings)
+
+
 def _eval_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
     """--record/--replay/--cases/--prompts-dir, on `eval` and again on `eval compare`.
 
@@ -464,6 +470,19 @@ def parser() -> argparse.ArgumentParser:
     )
     vf.add_argument("--out", type=Path, help="output folder (default evals/out/verifier)")
     vf.set_defaults(run=cmd_eval_verifier)
+    en = ev_sub.add_parser(
+        "entailment",
+        help="the model's entailment check on the labeled set: rules alone against rules + model",
+        description="Replay (or, with --record, ask the model for) the model's verdict on every "
+        "statement the rules accept in the verifier set, and compare the scores.",
+    )
+    en.add_argument("--record", action="store_true",
+                    help="ask the model (embedded, or OPENAI_BASE_URL) for the verdicts it lacks")  # fmt: skip
+    en.add_argument("--recording", type=Path,
+                    help="verdicts file (default evals/verification/entailment/<model>.json)")  # fmt: skip
+    en.add_argument("--prompt-version", help="prompt set whose entail prompt asks (default latest)")
+    _model_options(en, nested=True)
+    en.set_defaults(run=cmd_eval_entailment)
 
     mo = sub.add_parser("models", help="the embedded model catalog")
     mo_sub = mo.add_subparsers(dest="models_command", required=True)

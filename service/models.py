@@ -59,6 +59,8 @@ class CatalogModel:
     flash_attn: bool = False
     description: str = ""
     server_args: dict[str, str] = field(default_factory=dict)
+    # the entailment check on by default (measured on the verifier set: README, Verifier)
+    entailment: bool = False
 
 
 def _parts(prefix: str, module: str, version: str, count: int) -> tuple[Part, ...]:

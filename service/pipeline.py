@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import __version__, schemas
+from service import __version__, entailment, schemas
 from service.cache import Cache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
@@ -122,6 +122,7 @@ class Pipeline:
                 encoding=self.encoding.name,
                 budget=budget,
                 overlap=self.settings.chunk_overlap_tokens,
+                entailment=self.settings.entailment_on,
             )
             load = schemas.SummaryResponse.model_validate_json
             if (cached := await self.cache.lookup(key, load)) is not None:
@@ -180,6 +181,22 @@ class Pipeline:
         summary = self.ground_summary(source, summary_text)
         summary.trimmed_sentences = trimmed
         timings["grounding"] = _ms(t)
+        checks = schemas.Checks()
+        if self.settings.entailment_on:
+            t = time.perf_counter()
+            judge = prompt_set.get("entail")
+            if judge is None:
+                checks.entailment = f"skipped: prompt set {version} has no entail prompt"
+            elif path != "single":
+                checks.entailment = "skipped: the article took several calls"
+            else:
+                left = deadline - (time.perf_counter() - started)
+                checks.entailment = await self._entail(
+                    judge, chunks[0].text, req, claims, summary, usage, left
+                )
+                if checks.entailment == "ran":
+                    used.append(judge)
+            timings["entailment"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
         response = schemas.SummaryResponse(
@@ -213,6 +230,7 @@ class Pipeline:
                     for i, s in enumerate(removed)
                 ],
                 path=path,
+                checks=checks,
             ),
             usage=schemas.Usage(
                 model_calls=usage.model_calls,
@@ -294,6 +312,40 @@ class Pipeline:
         )
         usage.add(used)
         return reduced.summary, claims, True
+
+    async def _entail(
+        self,
+        prompt: PromptTemplate,
+        text: str,
+        req: schemas.SummaryRequest,
+        claims: list[schemas.Claim],
+        summary: schemas.SummaryOut,
+        usage: Usage,
+        seconds: float,
+    ) -> str:
+        """The model's check of every statement the rules accepted; a "no" refuses it. Returns
+        what `provenance.checks.entailment` says."""
+        accepted: list[schemas.Claim | schemas.SummarySentence] = [
+            *(c for c in claims if c.supported),
+            *(s for s in summary.sentences if s.supported),
+        ]
+        accepted = accepted[: entailment.MAX_STATEMENTS]
+        if not accepted:
+            return "skipped: no statement to check"
+        items = [entailment.Item(a.text, tuple(e.quote for e in a.evidence)) for a in accepted]
+        try:
+            async with asyncio.timeout(max(seconds, 1.0)):
+                verdicts, used, outcome = await entailment.judge_or_none(
+                    self.llm, prompt, _CONTROL.sub(" ", text), _clean_title(req), items
+                )
+        except TimeoutError:
+            return "failed: the request deadline came first"
+        usage.add(used)
+        for statement, stated in zip(accepted, verdicts or [], strict=False):
+            if not stated:
+                statement.supported = False
+                statement.reasons.append(entailment.REASON)
+        return outcome
 
     def _ground_claims(
         self, source: Source, raw: list[tuple[schemas.ModelClaim, int]]

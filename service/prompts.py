@@ -17,6 +17,8 @@ from typing import Any
 from service.errors import PromptError, UnknownPromptVersionError
 
 TASKS = ("summarize", "extract_claims", "reduce")
+# tasks a set may have: without one, its step does not run on that set
+OPTIONAL_TASKS = ("entail",)
 _VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _SECTION = re.compile(r"^<<(system|user)>>\s*$", re.MULTILINE)
 _VERSION = re.compile(r"^v([0-9]+)$")

@@ -190,6 +190,17 @@ class ChunkRange(BaseModel):
     tokens: int
 
 
+class Checks(BaseModel):
+    """Which checks ran on an answer's statements."""
+
+    rules: str = Field(default="ran", description="The deterministic checks: always 'ran'.")
+    entailment: str = Field(
+        default="off",
+        description="The model's check of what the rules accepted: 'ran', 'off', "
+        "'skipped: <why>' or 'failed: <error>' (then the rules' verdicts stand).",
+    )
+
+
 class Provenance(BaseModel):
     model: str
     model_sha256: str | None = Field(
@@ -207,6 +218,10 @@ class Provenance(BaseModel):
         description="'single' (one call), 'map_reduce' (a call per chunk, then one to reduce "
         "their notes) or 'map_join' (a call per chunk; their notes fit the word limit and are "
         "the summary)."
+    )
+    checks: Checks = Field(
+        default_factory=Checks,
+        description="Which checks ran on the claims and summary sentences.",
     )
 
 

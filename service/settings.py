@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     )
     temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
     seed: int | None = Field(default=7, description="Sampling seed, where the server honours it.")
+    entailment: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="The model's check of the statements the rules accept: auto is on for a "
+        "catalog model measured to gain from it (see README, Verifier) and off otherwise.",
+    )
     repair_attempts: int = Field(
         default=2, ge=0, le=10, description="Times an invalid answer is sent back."
     )
@@ -223,6 +228,14 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when the service runs its own local model server."""
         return self.openai_base_url is None
+
+    @property
+    def entailment_on(self) -> bool:
+        """Whether the model checks what the rules accepted (auto: the catalog's measured choice;
+        a remote model or another GGUF file has not been measured, so auto is off there)."""
+        if self.entailment != "auto":
+            return self.entailment == "on"
+        return self.embedded and not self.model_path and self.catalog_model.entailment
 
     @property
     def json_mode(self) -> str:

@@ -1,0 +1,95 @@
+"""The entailment check's measurement on the verifier set: pairs, veto, and the shipping rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evals import entailment as e
+from evals import verification as v
+from evals.verification import Judgment, PathVerdict, Statement
+from service import entailment
+from service.models import CATALOG
+
+ARTICLE = "The subsidy passed by 14 votes to 9. The mayor said it was a good day."
+ARTICLES = {"tiny": ARTICLE}
+FIRST = (0, 36)
+
+
+def statement(sid: str, label: bool, text: str = "The subsidy passed.") -> Statement:
+    return Statement(
+        id=sid, article="tiny", label=label, type="true_paraphrase" if label else "negation",
+        text=text, kind="event", quote=text, attributed_to=None, gold_evidence=(ARTICLE[:36],),
+        gold_attribution=None, note="",
+    )  # fmt: skip
+
+
+YES = PathVerdict(True, (), (FIRST,))
+NO = PathVerdict(False, ("figure 9 not in the evidence",), (FIRST,))
+
+
+def test_accepted_pairs_are_collected_once_with_their_evidence() -> None:
+    statements = [statement("t1", True), statement("t2", True, "Other."), statement("f1", False)]
+    judged = [Judgment(YES, YES), Judgment(YES, NO), Judgment(NO, NO)]
+    pairs = e.to_judge(statements, ARTICLES, judged)
+    assert sorted(item.text for _, item in pairs.values()) == ["Other.", "The subsidy passed."]
+    assert {item.evidence for _, item in pairs.values()} == {(ARTICLE[:36],)}
+
+
+def test_a_no_vetoes_and_a_missing_verdict_keeps_the_rules_and_is_counted() -> None:
+    statements = [statement("t1", True), statement("f1", False, "It failed.")]
+    judged = [Judgment(YES, NO), Judgment(YES, YES)]
+    pairs = e.to_judge(statements, ARTICLES, judged)
+    key_false = next(k for k, (_, i) in pairs.items() if i.text == "It failed.")
+    combined, missing = e.combine(statements, ARTICLES, judged, {key_false: False})
+    assert missing == 1  # t1's pair has no verdict: the rules' stands
+    assert combined[0].claim == YES and combined[0].summary == NO  # a refusal is never judged
+    assert combined[1].claim.supported is False
+    assert combined[1].claim.reasons == (entailment.REASON,)
+
+
+def test_batches_hold_one_article_and_at_most_batch_items() -> None:
+    pending = {f"k{i}": ("a" if i < 10 else "b", entailment.Item(f"s{i}", ())) for i in range(12)}
+    got = [(article, len(items)) for article, items in e.batches(pending)]
+    assert got == [("a", e.BATCH), ("a", 10 - e.BATCH), ("b", 2)]
+
+
+def paths(accepted: float, fooled: float) -> dict[str, Any]:
+    return {
+        p: {"true_accepted": accepted, "false_supported": fooled,
+            "balanced_accuracy": (accepted + 1 - fooled) / 2}
+        for p in v.PATHS
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("after", "missing", "expected"),
+    [
+        (paths(0.84, 0.03), 0, True),  # one point of true accepted for three of false supported
+        (paths(0.80, 0.03), 0, False),  # too many true statements refused
+        (paths(0.85, 0.07), 0, False),  # no gain
+        (paths(0.84, 0.03), 3, False),  # a stale recording decides nothing
+    ],
+)
+def test_worth_it(after: dict[str, Any], missing: int, expected: bool) -> None:
+    results = {"rules": paths(0.85, 0.06), "with_entailment": after, "pairs_missing": missing}
+    assert e.worth_it(results) is expected
+
+
+RECORDED = sorted(p.stem for p in e.RECORDINGS.glob("*.json"))
+
+
+@pytest.mark.parametrize("key", RECORDED)
+def test_the_catalog_ships_the_check_where_its_recorded_verdicts_say_so(key: str) -> None:
+    """The measured choice per model: on iff the model's real verdicts raise the set's scores."""
+    results = e.measure(e.load_recording(e.recording_path(key)))
+    assert results["pairs_missing"] == 0, (
+        f"the rules now accept pairs the {key} recording lacks: "
+        f"summarizer --embedded-model {key} eval entailment --record"
+    )
+    assert CATALOG[key].entailment is e.worth_it(results), e.table(results)
+
+
+def test_every_recording_is_of_a_catalog_model() -> None:
+    assert set(RECORDED) <= set(CATALOG)
