@@ -96,6 +96,14 @@ async def run_cases(
             spent_before = dict(transport.usage)
             try:
                 response = await pipeline.summarize(request, uuid.uuid4().hex)
+                checked = response.provenance.checks.entailment
+                if mode == "replay" and checked.startswith("failed"):
+                    # the service keeps the rules' verdicts when its check fails; on a replay
+                    # that only means the check's call was never recorded
+                    raise MissingRecordingError(
+                        f"{case.name}: the entailment check's call is not recorded ({checked}); "
+                        "record the set again with --record, or pass SUMMARIZER_ENTAILMENT=off"
+                    )
                 payload = json.loads(response.model_dump_json())
                 scores = metrics.score_case(case.article, case.gold, payload)
                 error = None
