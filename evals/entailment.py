@@ -150,10 +150,16 @@ def load_recording(path: Path) -> dict[str, Any]:
     return data
 
 
-def measure(recording: Mapping[str, Any], folder: Path = v.VERIFICATION) -> dict[str, Any]:
-    """Rules alone and rules with the recorded veto, scored on the set."""
+def measure(
+    recording: Mapping[str, Any],
+    folder: Path = v.VERIFICATION,
+    judged: Sequence[v.Judgment] | None = None,
+) -> dict[str, Any]:
+    """Rules alone and rules with the recorded veto, scored on the set (`judged`: the rules'
+    judgments of it, when the caller has them)."""
     vset = v.load_set(folder)
-    judged = v.judge_with_service(vset.statements, vset.articles)
+    if judged is None:
+        judged = v.judge_with_service(vset.statements, vset.articles)
     combined, missing = combine(
         vset.statements, vset.articles, judged, recording["verdicts"], recording.get("skipped", {})
     )

@@ -80,10 +80,19 @@ def test_worth_it(after: dict[str, Any], missing: int, expected: bool) -> None:
 RECORDED = sorted(p.stem for p in e.RECORDINGS.glob("*.json"))
 
 
+@pytest.fixture(scope="module")
+def rules() -> list[Judgment]:
+    """The rules' judgments of the verifier set, once for every recording."""
+    vset = v.load_set()
+    return v.judge_with_service(vset.statements, vset.articles)
+
+
 @pytest.mark.parametrize("key", RECORDED)
-def test_the_catalog_ships_the_check_where_its_recorded_verdicts_say_so(key: str) -> None:
+def test_the_catalog_ships_the_check_where_its_recorded_verdicts_say_so(
+    key: str, rules: list[Judgment]
+) -> None:
     """The measured choice per model: on iff the model's real verdicts raise the set's scores."""
-    results = e.measure(e.load_recording(e.recording_path(key)))
+    results = e.measure(e.load_recording(e.recording_path(key)), judged=rules)
     assert results["pairs_missing"] == 0, (
         f"the rules now accept pairs the {key} recording lacks: "
         f"summarizer --embedded-model {key} eval entailment --record"
