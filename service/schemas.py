@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from service.attribution import no_outside_source
 
@@ -33,7 +34,7 @@ class SummaryRequest(BaseModel):
     prompt_version: str | None = Field(
         default=None,
         max_length=20,
-        description="Released prompt set to use, e.g. 'v1'; default the newest.",
+        description="Released prompt set to use, e.g. 'v1'; default the service's default set.",
     )
     max_summary_words: int | None = Field(
         default=None,
@@ -68,8 +69,8 @@ class ClaimKind(StrEnum):
     background = "background"
 
 
-class ModelClaim(BaseModel):
-    """One atomic claim as the model writes it."""
+class _ClaimBase(BaseModel):
+    """What every claim of the model's states: the fact, its kind and its source."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,17 +90,22 @@ class ModelClaim(BaseModel):
         "(e.g. 'Ingrid Posner'); null when the article states it in its own voice; never "
         "'article'.",
     )
-    quote: str = Field(
-        min_length=3,
-        max_length=600,
-        description="The one sentence of the article that states this fact, copied exactly.",
-    )
 
     @field_validator("attributed_to")
     @classmethod
     def _named_source(cls, value: str | None) -> str | None:
         """Values such as "article", "the report", "N/A" or "" name no outside source: null."""
         return no_outside_source(value)
+
+
+class ModelClaim(_ClaimBase):
+    """One atomic claim as the model writes it."""
+
+    quote: str = Field(
+        min_length=3,
+        max_length=600,
+        description="The one sentence of the article that states this fact, copied exactly.",
+    )
 
 
 class ModelSummary(BaseModel):
@@ -126,6 +132,65 @@ class ModelReduced(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     summary: str = Field(min_length=1, max_length=3000)
+
+
+# --- sentence-cited answers (prompt sets with `cite_sentences`): numbers, not quotes --------
+
+MAX_CITES = 3
+
+
+def _first_cites(value: object) -> object:
+    """A longer list keeps its first MAX_CITES numbers: a citation is a hint, and more of them
+    is not worth a repair call (the schema asks for at most MAX_CITES)."""
+    return value[:MAX_CITES] if isinstance(value, list) else value
+
+
+# Any integer validates: a number the article does not have is ignored where citations become
+# evidence, never repaired. The schema still asks for 1 to MAX_CITES numbers from 1 up
+# (llama.cpp's grammar enforces the count; OpenAI's strict mode the minimum as well).
+Cite = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1})]
+Cites = Annotated[
+    list[Cite],
+    BeforeValidator(_first_cites),
+    Field(
+        max_length=MAX_CITES,
+        json_schema_extra={"minItems": 1},
+        description="The numbers of the article sentences that state it, at most 3.",
+    ),
+]
+
+
+class CitedSentence(BaseModel):
+    """One sentence of a summary or of a part's notes, with the sentences it rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=3, max_length=400)
+    cites: Cites
+
+
+class CitedClaim(_ClaimBase):
+    """One atomic claim citing the numbered sentences that state it (no copied quote)."""
+
+    cites: Cites
+
+
+class CitedSummary(BaseModel):
+    """Single-call answer of a sentence-cited prompt set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: list[CitedSentence] = Field(min_length=1, max_length=8)
+    claims: list[CitedClaim] = Field(max_length=20)
+
+
+class CitedChunkNotes(BaseModel):
+    """Map-step answer of a sentence-cited prompt set for one chunk of a long article."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: list[CitedSentence] = Field(min_length=1, max_length=4)
+    claims: list[CitedClaim] = Field(max_length=12)
 
 
 # --- the HTTP response ----------------------------------------------------------------------
