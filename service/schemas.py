@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from service.attribution import no_outside_source
 
@@ -160,6 +169,28 @@ Cites = Annotated[
 ]
 
 
+# "[4]" or "[4, 5]" written into a statement's text, as models cite in prose
+_INLINE_CITES = re.compile(r"\s*\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _inline_cites(text: str, cites: list[int]) -> tuple[str, list[int]]:
+    """A text without the citation marks the model wrote into it, and its cites with theirs
+    (a "[4]" left in the text would read as a figure 4 the article never states)."""
+    numbers: list[int] = []
+
+    def take(m: re.Match[str]) -> str:
+        if _THOUSANDS.fullmatch(m.group(1)):  # "[12,000]" is a figure, not two citations
+            return m.group(0)
+        numbers.extend(int(n) for n in m.group(1).split(","))
+        return ""
+
+    bare = _INLINE_CITES.sub(take, text).strip()
+    if not numbers or len(bare) < 3:
+        return text, cites
+    return bare, list(dict.fromkeys([*cites, *numbers]))[:MAX_CITES]
+
+
 class CitedSentence(BaseModel):
     """One sentence of a summary or of a part's notes, with the sentences it rests on."""
 
@@ -168,11 +199,21 @@ class CitedSentence(BaseModel):
     text: str = Field(min_length=3, max_length=400)
     cites: Cites
 
+    @model_validator(mode="after")
+    def _marks_in_text(self) -> Self:
+        self.text, self.cites = _inline_cites(self.text, self.cites)
+        return self
+
 
 class CitedClaim(_ClaimBase):
     """One atomic claim citing the numbered sentences that state it (no copied quote)."""
 
     cites: Cites
+
+    @model_validator(mode="after")
+    def _marks_in_text(self) -> Self:
+        self.text, self.cites = _inline_cites(self.text, self.cites)
+        return self
 
 
 class CitedSummary(BaseModel):
@@ -200,7 +241,10 @@ class Evidence(BaseModel):
     quote: str = Field(description="Exact substring of the submitted text.")
     start: int = Field(description="Offset of the quote's first character in the submitted text.")
     end: int = Field(description="Offset one past the quote's last character; text[start:end].")
-    match: str = Field(description="How it was found: exact, normalized or fuzzy.")
+    match: str = Field(
+        description="How it was found: the model's quote located (exact, normalized or fuzzy), "
+        "the sentence the model cited (cited), or the verifier's own choice (sentence)."
+    )
     score: float = Field(description="Match score, 100 for exact.")
 
 

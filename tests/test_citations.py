@@ -154,6 +154,27 @@ def test_any_whole_numbers_validate_and_only_the_first_three_are_kept(
 
 
 @pytest.mark.parametrize(
+    ("text", "cites", "kept_text", "kept_cites"),
+    [
+        ("The bridge opened [2].", [2], "The bridge opened.", [2]),
+        ("The bridge opened [2, 3]. It cost 40 million euros [3].", [], "The bridge opened. It cost 40 million euros.", [2, 3]),
+        ("The bridge opened.", [2], "The bridge opened.", [2]),
+        ("About [12,000] cars", [4], "About [12,000] cars", [4]),  # not a citation mark
+        ("[2]", [2], "[2]", [2]),  # nothing would be left
+    ],
+)  # fmt: skip
+def test_citation_marks_in_the_text_become_cites(
+    text: str, cites: list[int], kept_text: str, kept_cites: list[int]
+) -> None:
+    sentence = schemas.CitedSentence.model_validate({"text": text, "cites": cites})
+    claim = schemas.CitedClaim.model_validate(
+        {"text": text, "kind": "event", "attributed_to": None, "cites": cites}
+    )
+    for parsed in (sentence, claim):
+        assert (parsed.text, parsed.cites) == (kept_text, kept_cites)
+
+
+@pytest.mark.parametrize(
     "bad",
     [
         {"summary": "A bridge opened.", "claims": []},  # the quote-based shape
