@@ -414,7 +414,7 @@ def parser() -> argparse.ArgumentParser:
                    help="json: the API's answer; markdown: summary then claims with quotes")  # fmt: skip
     m.add_argument(
         "--prompt-version",
-        help="released prompt set, e.g. v1 (default: the default set, see `summarizer prompts`)",
+        help="released prompt set, e.g. v1 (default: the one `summarizer prompts list` names)",
     )
     m.add_argument("--title", help="the article's headline")
     m.set_defaults(run=cmd_summarize)
