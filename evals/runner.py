@@ -25,7 +25,6 @@ from evals import metrics
 from evals.recording import MissingRecordingError, Mode, RecordingTransport
 from service import schemas
 from service.api.app import build_pipeline, open_client
-from service.chunking import chunk_text
 from service.embedded import model_endpoint
 from service.errors import SummarizerError
 from service.pipeline import Pipeline
@@ -150,10 +149,7 @@ def default_summary_words(pipeline: Pipeline, version: str, article: str) -> int
     """The summary's word limit when a request sets none, as the pipeline picks it: the summarize
     prompt's max_summary_words when the article fits one chunk, the reduce prompt's otherwise."""
     prompts = pipeline.prompts.prompt_set(version)
-    budget = pipeline.chunk_budget(prompts["summarize"])
-    chunks, _ = chunk_text(
-        article, pipeline.encoding, budget, pipeline.settings.chunk_overlap_tokens
-    )
+    chunks, _ = pipeline.chunk(article, prompts)
     if len(chunks) > 1:
         return int(prompts["reduce"].parameters.get("max_summary_words", 120))
     return int(prompts["summarize"].parameters.get("max_summary_words", 80))

@@ -326,10 +326,13 @@ def chunk_text(
     budget: int,
     overlap: int = 0,
     layout: Layout | None = None,
+    per_sentence: int = 0,
 ) -> tuple[list[Chunk], list[Span]]:
     """Split text into chunks of at most `budget` tokens; returns chunks and removed boilerplate.
 
     Pass the `split(text)` already made for the same text to skip making it again.
+    `per_sentence` tokens are added to every sentence (a number the model reads before it), in
+    the packing and in each chunk's `tokens`.
     """
     if budget < 16:
         raise ValueError(f"chunk budget of {budget} tokens is too small")
@@ -338,8 +341,11 @@ def chunk_text(
     pieces = [text[s:e] for s, e in zip(layout.starts, layout.ends, strict=True)]
     counts = count_each(enc, pieces)
     starts, ends, para_end = layout.starts, layout.ends, layout.para_end
-    if max(counts, default=0) > budget:
-        starts, ends, para_end, counts, pieces = _split_giants(text, layout, enc, budget, counts)
+    room = max(budget - per_sentence, 8)  # a sentence's own tokens, its number aside
+    if max(counts, default=0) > room:
+        starts, ends, para_end, counts, pieces = _split_giants(text, layout, enc, room, counts)
+    if per_sentence:
+        counts = [n + per_sentence for n in counts]
     joiners = ["\n" if last else " " for last in para_end]
     chunks = []
     for i, (lo, hi) in enumerate(_pack(counts, para_end, budget, overlap)):

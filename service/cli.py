@@ -205,7 +205,7 @@ def cmd_prompts(args: argparse.Namespace, settings: Settings) -> int:
     library = PromptLibrary(settings.prompts_dir)
     for t in library.templates:
         print(f"{t.name:16} {t.version:5} {t.sha256[:12]}  {t.description}")
-    print(f"released sets: {', '.join(library.versions)} (default {library.latest})")
+    print(f"released sets: {', '.join(library.versions)} (default {library.default})")
     return 0
 
 
@@ -276,7 +276,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = _eval_settings(args, settings)
     library = PromptLibrary(settings.prompts_dir)
-    version = args.prompt_version or library.latest
+    version = args.prompt_version or library.default
     library.prompt_set(version)  # an unknown version is the first thing to say
     _check_replay(args, settings)
     results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
@@ -418,7 +418,10 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("file", help="path of a UTF-8 text file, or - to read standard input")
     m.add_argument("--format", choices=["json", "markdown"], default="markdown",
                    help="json: the API's answer; markdown: summary then claims with quotes")  # fmt: skip
-    m.add_argument("--prompt-version", help="released prompt set, e.g. v1 (default newest)")
+    m.add_argument(
+        "--prompt-version",
+        help="released prompt set, e.g. v1 (default: the one `summarizer prompts list` names)",
+    )
     m.add_argument("--title", help="the article's headline")
     m.set_defaults(run=cmd_summarize)
     _model_options(m, nested=True)
@@ -430,7 +433,7 @@ def parser() -> argparse.ArgumentParser:
         "Writes results.json, summary.md and report.html under evals/out/.",
     )
     _eval_options(ev)
-    ev.add_argument("--prompt-version", help="prompt set to evaluate (default newest)")
+    ev.add_argument("--prompt-version", help="prompt set to evaluate (default: the default set)")
     ev.add_argument("--check", action="store_true",
                     help="exit 1 when a metric falls below the baseline beyond its tolerance")  # fmt: skip
     ev.add_argument("--update-baseline", action="store_true",

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import __version__, entailment, schemas
+from service import __version__, citations, entailment, schemas
 from service.cache import Cache, cache_key
-from service.chunking import Chunk, Span, chunk_text, sentences, split
+from service.chunking import Chunk, Layout, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
 from service.figures import figures_of
 from service.grounding import Found, Source, Verdict, check_statement, entities, fold_text
@@ -25,6 +26,8 @@ from service.settings import Settings
 # offsets into the submitted text stay valid.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEDUPE_SIMILARITY = 90.0
+# a claim as the model wrote it (quoting or citing), and the index of its chunk
+RawClaim = tuple[schemas.ModelClaim | schemas.CitedClaim, int]
 
 
 def has_words(text: str) -> bool:
@@ -74,6 +77,30 @@ class Pipeline:
             budget = min(budget, self.settings.max_chunk_tokens)
         return max(budget, 64)
 
+    def chunk(
+        self, text: str, prompt_set: dict[str, PromptTemplate], layout: Layout | None = None
+    ) -> tuple[list[Chunk], list[Span]]:
+        """The article's chunks for a prompt set, and the boilerplate removed.
+
+        A set that numbers sentences packs each sentence with its number's tokens, so a
+        numbered chunk stays within the budget the prompt leaves.
+        """
+        layout = layout or split(text)
+        per_sentence = (
+            citations.label_tokens(self.encoding, len(layout.starts))
+            if citations.cites_sentences(prompt_set["summarize"])
+            or citations.cites_sentences(prompt_set["extract_claims"])
+            else 0
+        )
+        return chunk_text(
+            text,
+            self.encoding,
+            self.chunk_budget(prompt_set["summarize"]),
+            self.settings.chunk_overlap_tokens,
+            layout,
+            per_sentence=per_sentence,
+        )
+
     async def summarize(
         self, req: schemas.SummaryRequest, request_id: str
     ) -> schemas.SummaryResponse:
@@ -102,7 +129,7 @@ class Pipeline:
                 details={"tokens": article_tokens, "limit": self.settings.max_article_tokens},
             )
         prompt_set = self.prompts.prompt_set(req.prompt_version)
-        version = req.prompt_version or self.prompts.latest
+        version = req.prompt_version or self.prompts.default
         # read the composed (NFC) form; offsets are mapped back to what was sent at the end
         composed = compose(text)
         sent, text = text, (composed.text if composed is not None else text)
@@ -135,11 +162,16 @@ class Pipeline:
                     }
                 )
         layout = split(text)  # shared by chunking and grounding
-        chunks, removed = chunk_text(
-            text, self.encoding, budget, self.settings.chunk_overlap_tokens, layout
-        )
+        chunks, removed = self.chunk(text, prompt_set, layout)
         if not chunks:
             raise EmptyArticleError("the text holds nothing but boilerplate lines")
+        source = Source(text, layout)
+        # a set that cites sentences reads the article numbered (numbers across all chunks)
+        numbering = (
+            citations.Numbering(source, chunks)
+            if any(citations.cites_sentences(p) for p in prompt_set.values())
+            else None
+        )
         timings["chunking"] = _ms(started)
 
         usage = Usage()
@@ -150,13 +182,13 @@ class Pipeline:
             async with asyncio.timeout(deadline):
                 if len(chunks) == 1:
                     summary_text, raw_claims = await self._single(
-                        prompt_set["summarize"], chunks[0], req, usage
+                        prompt_set["summarize"], chunks[0], req, usage, numbering
                     )
                     used = [prompt_set["summarize"]]
                     path = "single"
                 else:
                     summary_text, raw_claims, reduced = await self._map_reduce(
-                        prompt_set, chunks, req, usage
+                        prompt_set, chunks, req, usage, numbering
                     )
                     used = [prompt_set["extract_claims"]]
                     path = "map_join"
@@ -170,15 +202,15 @@ class Pipeline:
         timings["model"] = _ms(t)
 
         t = time.perf_counter()
-        source = Source(text, layout)
-        claims, merged = self._ground_claims(source, raw_claims)
+        claims, merged = self._ground_claims(source, raw_claims, numbering)
         limit = req.max_summary_words or int(
             (prompt_set["summarize"] if path == "single" else prompt_set["reduce"]).parameters.get(
                 "max_summary_words", 80 if path == "single" else 120
             )
         )
-        summary_text, trimmed = within_words(summary_text, limit)
-        summary = self.ground_summary(source, summary_text)
+        joined, hints = citations.summary_text(summary_text, numbering)
+        joined, trimmed = within_words(joined, limit)
+        summary = self.ground_summary(source, joined, hints)
         summary.trimmed_sentences = trimmed
         timings["grounding"] = _ms(t)
         checks = schemas.Checks()
@@ -248,12 +280,28 @@ class Pipeline:
         return response
 
     async def _single(
-        self, prompt: PromptTemplate, chunk: Chunk, req: schemas.SummaryRequest, usage: Usage
-    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]]]:
+        self,
+        prompt: PromptTemplate,
+        chunk: Chunk,
+        req: schemas.SummaryRequest,
+        usage: Usage,
+        numbering: citations.Numbering | None = None,
+    ) -> tuple[citations.ModelSummary, list[RawClaim]]:
+        max_tokens = int(prompt.parameters.get("max_tokens", 700))
+        if numbering is not None and citations.cites_sentences(prompt):
+            cited, used = await self.llm.structured(
+                single_messages(prompt, numbering.render_chunk(chunk), req),
+                schemas.CitedSummary,
+                max_tokens=max_tokens,
+                prompt_name=prompt.name,
+                sampling=sampling_of(prompt),
+            )
+            usage.add(used)
+            return [(s, chunk.index) for s in cited.summary], [(c, 0) for c in cited.claims]
         answer, used = await self.llm.structured(
             single_messages(prompt, chunk.text, req),
             schemas.ModelSummary,
-            max_tokens=int(prompt.parameters.get("max_tokens", 700)),
+            max_tokens=max_tokens,
             prompt_name=prompt.name,
             sampling=sampling_of(prompt),
         )
@@ -266,7 +314,8 @@ class Pipeline:
         chunks: list[Chunk],
         req: schemas.SummaryRequest,
         usage: Usage,
-    ) -> tuple[str, list[tuple[schemas.ModelClaim, int]], bool]:
+        numbering: citations.Numbering | None = None,
+    ) -> tuple[citations.ModelSummary, list[RawClaim], bool]:
         """Notes and claims chunk by chunk, then one summary; True when a reduce call made it.
 
         A reduce prompt with `skip_when_notes_fit` has the notes themselves, joined, as the summary
@@ -275,33 +324,44 @@ class Pipeline:
         mapper, reducer = prompt_set["extract_claims"], prompt_set["reduce"]
         gate = asyncio.Semaphore(max(1, self.settings.map_concurrency))
         title = _clean_title(req)
+        cited = numbering is not None and citations.cites_sentences(mapper)
+        output = schemas.CitedChunkNotes if cited else schemas.ModelChunkNotes
 
-        async def one(chunk: Chunk) -> tuple[schemas.ModelChunkNotes, Usage]:
+        async def one(
+            chunk: Chunk,
+        ) -> tuple[schemas.ModelChunkNotes | schemas.CitedChunkNotes, Usage]:
+            text = numbering.render_chunk(chunk) if cited and numbering else chunk.text
             async with gate:
                 return await self.llm.structured(
                     mapper.render_article(
-                        _CONTROL.sub(" ", chunk.text),
+                        _CONTROL.sub(" ", text),
                         title,
                         max_claims=str(mapper.parameters.get("max_claims", 6)),
                     ),
-                    schemas.ModelChunkNotes,
+                    output,
                     max_tokens=int(mapper.parameters.get("max_tokens", 600)),
                     prompt_name=mapper.name,
                     sampling=sampling_of(mapper),
                 )
 
         results = await asyncio.gather(*(one(c) for c in chunks))
-        claims: list[tuple[schemas.ModelClaim, int]] = []
+        claims: list[RawClaim] = []
         notes = []
+        cited_notes: list[tuple[schemas.CitedSentence, int]] = []
         for chunk, (answer, used) in zip(chunks, results, strict=True):
             usage.add(used)
-            notes.append(answer.notes.strip())
+            if isinstance(answer, schemas.CitedChunkNotes):
+                notes.append(citations.notes_text(answer.notes))
+                cited_notes.extend((n, chunk.index) for n in answer.notes)
+            else:
+                notes.append(answer.notes.strip())
             claims.extend((c, chunk.index) for c in answer.claims)
         max_words = req.max_summary_words or int(reducer.parameters.get("max_summary_words", 120))
         if reducer.parameters.get("skip_when_notes_fit") and (
             sum(len(n.split()) for n in notes) <= max_words
         ):
-            return " ".join(notes), claims, False
+            # the notes are the summary: cited notes keep their citations
+            return cited_notes if cited else " ".join(notes), claims, False
         parts = "\n".join(f"Part {i + 1}: {n}" for i, n in enumerate(notes))
         reduced, used = await self.llm.structured(
             reducer.render_article(parts, title, max_words=str(max_words)),
@@ -348,7 +408,7 @@ class Pipeline:
         return outcome
 
     def _ground_claims(
-        self, source: Source, raw: list[tuple[schemas.ModelClaim, int]]
+        self, source: Source, raw: list[RawClaim], numbering: citations.Numbering | None = None
     ) -> tuple[list[schemas.Claim], int]:
         out: list[schemas.Claim] = []
         keys: list[str] = []
@@ -363,8 +423,8 @@ class Pipeline:
                 if chunk_index not in out[dup].chunks:
                     out[dup].chunks.append(chunk_index)
                 continue
-            found = source.locate(claim.quote)
-            evidence = [found] if found else []  # a candidate: the best-covering sentences win
+            # a candidate (the quote found, or the cited sentences): the best-covering ones win
+            evidence = citations.claim_candidates(source, claim, chunk_index, numbering)
             names = entities(claim.text)
             verdict = check_statement(
                 source, claim.text, evidence, claim.attributed_to, names=names, folded_text=key
@@ -395,13 +455,21 @@ class Pipeline:
             )
         return out, merged
 
-    def ground_summary(self, source: Source, summary: str) -> schemas.SummaryOut:
-        """Check each sentence of a summary against the article (also used on other tools' text)."""
+    def ground_summary(
+        self, source: Source, summary: str, hints: Sequence[citations.Hint] = ()
+    ) -> schemas.SummaryOut:
+        """Check each sentence of a summary against the article (also used on other tools' text).
+
+        `hints` are the sentences the model cited for parts of the summary (offsets into
+        `summary`): candidate evidence for the sentences they overlap, never proof.
+        """
         out = []
+        lead = len(summary) - len(summary.lstrip())
         summary = summary.strip()
         for span in sentences(summary, Span(0, len(summary))):
             sentence = summary[span.start : span.end]
-            verdict = check_statement(source, sentence, [], check_attribution=False)
+            cited = citations.hinted(hints, lead + span.start, lead + span.end)
+            verdict = check_statement(source, sentence, cited, check_attribution=False)
             out.append(
                 schemas.SummarySentence(
                     text=sentence,

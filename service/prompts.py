@@ -3,6 +3,10 @@
 A prompt file is `prompts/<name>/<version>.md`: a TOML front-matter block between `+++` lines
 (name, version, description, variables, model parameters), then the template body split into
 `<<system>>` and `<<user>>` sections. Variables are written `{{ name }}`.
+
+The set a request gets when it names none is the newest, unless `prompts/default.toml` pins an
+older one (`version = "v6"`): a new set is released for clients to ask for by name before it
+becomes the default, e.g. until the default model's answers on it are recorded for the evals.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ OPTIONAL_TASKS = ("entail",)
 _VAR = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 _SECTION = re.compile(r"^<<(system|user)>>\s*$", re.MULTILINE)
 _VERSION = re.compile(r"^v([0-9]+)$")
+DEFAULT_FILE = "default.toml"
 
 
 @dataclass(frozen=True)
@@ -152,14 +157,34 @@ class PromptLibrary:
         numbers = sorted({t.version_number for t in self.templates})
         self.versions: list[str] = [f"v{n}" for n in numbers]
         self._sets = {v: self._choose(version_number(v)) for v in self.versions}
+        self.default = self._pinned() or self.latest
 
     @property
     def latest(self) -> str:
+        """The newest released set."""
         return self.versions[-1]
 
+    def _pinned(self) -> str | None:
+        """The set `default.toml` names, checked to be released; None without the file."""
+        path = self.root / DEFAULT_FILE
+        if not path.exists():
+            return None
+        try:
+            version = tomllib.loads(path.read_text(encoding="utf-8")).get("version")
+        except tomllib.TOMLDecodeError as e:
+            raise PromptError(f"{path}: {e}") from e
+        if version is None:
+            return None
+        if version not in self._sets:
+            raise PromptError(
+                f"{path}: default {version!r} is not a released set ({', '.join(self.versions)})"
+            )
+        return str(version)
+
     def prompt_set(self, version: str | None) -> dict[str, PromptTemplate]:
-        """For set version V, each task's newest file whose version is at most V."""
-        version = version or self.latest
+        """For set version V, each task's newest file whose version is at most V (the default
+        set when V is None)."""
+        version = version or self.default
         if version not in self._sets:
             raise UnknownPromptVersionError(
                 f"unknown prompt_version {version!r}; available: {', '.join(self.versions)}",

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from service.attribution import no_outside_source
 
@@ -33,7 +43,7 @@ class SummaryRequest(BaseModel):
     prompt_version: str | None = Field(
         default=None,
         max_length=20,
-        description="Released prompt set to use, e.g. 'v1'; default the newest.",
+        description="Released prompt set to use, e.g. 'v1'; default the service's default set.",
     )
     max_summary_words: int | None = Field(
         default=None,
@@ -68,8 +78,8 @@ class ClaimKind(StrEnum):
     background = "background"
 
 
-class ModelClaim(BaseModel):
-    """One atomic claim as the model writes it."""
+class _ClaimBase(BaseModel):
+    """What every claim of the model's states: the fact, its kind and its source."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,17 +99,22 @@ class ModelClaim(BaseModel):
         "(e.g. 'Ingrid Posner'); null when the article states it in its own voice; never "
         "'article'.",
     )
-    quote: str = Field(
-        min_length=3,
-        max_length=600,
-        description="The one sentence of the article that states this fact, copied exactly.",
-    )
 
     @field_validator("attributed_to")
     @classmethod
     def _named_source(cls, value: str | None) -> str | None:
         """Values such as "article", "the report", "N/A" or "" name no outside source: null."""
         return no_outside_source(value)
+
+
+class ModelClaim(_ClaimBase):
+    """One atomic claim as the model writes it."""
+
+    quote: str = Field(
+        min_length=3,
+        max_length=600,
+        description="The one sentence of the article that states this fact, copied exactly.",
+    )
 
 
 class ModelSummary(BaseModel):
@@ -128,6 +143,97 @@ class ModelReduced(BaseModel):
     summary: str = Field(min_length=1, max_length=3000)
 
 
+# --- sentence-cited answers (prompt sets with `cite_sentences`): numbers, not quotes --------
+
+MAX_CITES = 3
+
+
+def _first_cites(value: object) -> object:
+    """A longer list keeps its first MAX_CITES numbers: a citation is a hint, and more of them
+    is not worth a repair call (the schema asks for at most MAX_CITES)."""
+    return value[:MAX_CITES] if isinstance(value, list) else value
+
+
+# Any integer validates: a number the article does not have is ignored where citations become
+# evidence, never repaired. The schema still asks for 1 to MAX_CITES numbers from 1 up
+# (llama.cpp's grammar enforces the count; OpenAI's strict mode the minimum as well).
+Cite = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1})]
+Cites = Annotated[
+    list[Cite],
+    BeforeValidator(_first_cites),
+    Field(
+        max_length=MAX_CITES,
+        json_schema_extra={"minItems": 1},
+        description="The numbers of the article sentences that state it, at most 3.",
+    ),
+]
+
+
+# "[4]" or "[4, 5]" written into a statement's text, as models cite in prose
+_INLINE_CITES = re.compile(r"\s*\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def _inline_cites(text: str, cites: list[int]) -> tuple[str, list[int]]:
+    """A text without the citation marks the model wrote into it, and its cites with theirs
+    (a "[4]" left in the text would read as a figure 4 the article never states)."""
+    numbers: list[int] = []
+
+    def take(m: re.Match[str]) -> str:
+        if _THOUSANDS.fullmatch(m.group(1)):  # "[12,000]" is a figure, not two citations
+            return m.group(0)
+        numbers.extend(int(n) for n in m.group(1).split(","))
+        return ""
+
+    bare = _INLINE_CITES.sub(take, text).strip()
+    if not numbers or len(bare) < 3:
+        return text, cites
+    return bare, list(dict.fromkeys([*cites, *numbers]))[:MAX_CITES]
+
+
+class CitedSentence(BaseModel):
+    """One sentence of a summary or of a part's notes, with the sentences it rests on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=3, max_length=400)
+    cites: Cites
+
+    @model_validator(mode="after")
+    def _marks_in_text(self) -> Self:
+        self.text, self.cites = _inline_cites(self.text, self.cites)
+        return self
+
+
+class CitedClaim(_ClaimBase):
+    """One atomic claim citing the numbered sentences that state it (no copied quote)."""
+
+    cites: Cites
+
+    @model_validator(mode="after")
+    def _marks_in_text(self) -> Self:
+        self.text, self.cites = _inline_cites(self.text, self.cites)
+        return self
+
+
+class CitedSummary(BaseModel):
+    """Single-call answer of a sentence-cited prompt set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: list[CitedSentence] = Field(min_length=1, max_length=8)
+    claims: list[CitedClaim] = Field(max_length=20)
+
+
+class CitedChunkNotes(BaseModel):
+    """Map-step answer of a sentence-cited prompt set for one chunk of a long article."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: list[CitedSentence] = Field(min_length=1, max_length=4)
+    claims: list[CitedClaim] = Field(max_length=12)
+
+
 # --- the HTTP response ----------------------------------------------------------------------
 
 
@@ -135,7 +241,10 @@ class Evidence(BaseModel):
     quote: str = Field(description="Exact substring of the submitted text.")
     start: int = Field(description="Offset of the quote's first character in the submitted text.")
     end: int = Field(description="Offset one past the quote's last character; text[start:end].")
-    match: str = Field(description="How it was found: exact, normalized or fuzzy.")
+    match: str = Field(
+        description="How it was found: the model's quote located (exact, normalized or fuzzy), "
+        "the sentence the model cited (cited), or the verifier's own choice (sentence)."
+    )
     score: float = Field(description="Match score, 100 for exact.")
 
 

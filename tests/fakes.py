@@ -54,20 +54,45 @@ def article_of(request_json: dict[str, Any]) -> str:
     return m.group(1) if m else ""
 
 
+NUMBERED = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
+
+
+def schema_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema the service asked for, in either structured-output dialect."""
+    fmt = body.get("response_format", {})
+    schema: dict[str, Any] = fmt.get("json_schema", {}).get("schema", {}) or fmt.get("schema", {})
+    return schema
+
+
+def numbered_sentences(request_json: dict[str, Any]) -> list[tuple[int, str]]:
+    """The numbered sentences of a sentence-cited prompt's article: (number, sentence)."""
+    return [(int(n), s) for n, s in NUMBERED.findall(article_of(request_json))]
+
+
 def echo_responder(body: dict[str, Any]) -> dict[str, Any]:
-    """A faithful model: claims quote the first sentences of what it was given."""
+    """A faithful model: claims quote (or cite) the first sentences of what it was given."""
+    props = schema_of(body).get("properties", {})
+    if "cites" in json.dumps(schema_of(body)):
+        return cited_echo(body, props)
     article = article_of(body)
     sents = [s.strip() for s in re.split(r"(?<=[.!?])\s+", article) if len(s.strip()) > 20][:3]
     claims = [{"text": s, "kind": "event", "attributed_to": None, "quote": s} for s in sents]
-    props = body.get("response_format", {}).get("json_schema", {}).get("schema", {})
-    props = props.get("properties", {}) or body.get("response_format", {}).get("schema", {}).get(
-        "properties", {}
-    )
     if "notes" in props:
         return {"notes": " ".join(sents[:2]) or "Nothing.", "claims": claims}
     if "claims" in props:
         return {"summary": " ".join(sents[:2]) or "Nothing.", "claims": claims}
     return {"summary": " ".join(sents[:2]) or "Nothing."}
+
+
+def cited_echo(body: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    """The faithful model of a sentence-cited prompt set: it restates and cites the first
+    numbered sentences."""
+    picked = [(n, s) for n, s in numbered_sentences(body) if len(s) > 20][:3]
+    sentences = [{"text": s, "cites": [n]} for n, s in picked] or [
+        {"text": "Nothing happened.", "cites": [1]}
+    ]
+    claims = [{"text": s, "kind": "event", "attributed_to": None, "cites": [n]} for n, s in picked]
+    return {"notes" if "notes" in props else "summary": sentences[:2], "claims": claims}
 
 
 class FakeModel:

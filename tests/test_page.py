@@ -224,10 +224,11 @@ def test_reference_article_highlights_exact_evidence(
 ) -> None:
     from playwright.sync_api import expect
 
-    # a prompt version is preselected: the newest released set
+    # the server's default set is preselected (no prompt_version sent); every version is listed
     prompts = httpx.get(served.url + "v1/prompts").json()
     newest = max({p["version"] for p in prompts}, key=lambda v: int(v[1:]))
-    assert page.input_value("#version") == newest
+    assert page.input_value("#version") == ""
+    assert newest in page.locator("#version option").all_inner_texts()[1]
     served.fake.enqueue(REFERENCE_ANSWER)
     status, body = _submit(page, reference_text, title="Kim pledges support")
     assert status == 200, body

@@ -47,6 +47,20 @@ def test_a_set_takes_the_newest_file_at_or_below_its_version(tmp_path: Path) -> 
     assert chosen == {"summarize": "v1", "extract_claims": "v1", "reduce": "v2"}
 
 
+def test_the_default_set_is_the_newest_unless_pinned(tmp_path: Path) -> None:
+    for name in TASKS:
+        for version in ("v1", "v2"):
+            write(tmp_path, name, version, ["article"], "{{ article }}")
+    assert PromptLibrary(tmp_path).default == "v2"
+    (tmp_path / "default.toml").write_text('version = "v1"\n')
+    lib = PromptLibrary(tmp_path)
+    assert lib.default == "v1" and lib.latest == "v2"
+    assert lib.prompt_set(None) == lib.prompt_set("v1") != lib.prompt_set("v2")
+    (tmp_path / "default.toml").write_text('version = "v9"\n')
+    with pytest.raises(PromptError, match="'v9' is not a released set"):
+        PromptLibrary(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("declared", "body", "error"),
     [
