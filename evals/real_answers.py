@@ -253,9 +253,18 @@ def score(
         for item, label in pairs
         if not label.borderline and item.supported != label.truly_supported
     ]
+    wrong_evidence = [
+        _row(item, label) | {"evidence_text": [articles[item.case][a:b] for a, b in item.spans]}
+        for item, label in pairs
+        if not label.borderline
+        and item.supported
+        and label.truly_supported
+        and not _on_gold(item, label, articles[item.case])
+    ]
     return {
         "types": types,
         "disagreements": disagreements,
+        "wrong_evidence": wrong_evidence,
         "borderline": [_row(i, lab) for i, lab in pairs if lab.borderline],
         "errors": errors,
         "unused_labels": unused,
@@ -288,6 +297,12 @@ def _numbers(pairs: Sequence[tuple[Item, Label]], articles: Mapping[str, str]) -
     }
 
 
+def _kind(supported: bool, truth: bool) -> str:
+    if supported == truth:
+        return "agrees"
+    return "false supported" if supported else "true refused"
+
+
 def _row(item: Item, label: Label) -> dict[str, Any]:
     return {
         "case": item.case,
@@ -296,7 +311,8 @@ def _row(item: Item, label: Label) -> dict[str, Any]:
         "attributed_to": item.attributed_to,
         "supported": item.supported,
         "truly_supported": label.truly_supported,
-        "kind": "false supported" if item.supported else "true refused",
+        "kind": _kind(item.supported, label.truly_supported),
+        "evidence": [list(span) for span in item.spans],
         "reasons": list(item.reasons),
         "note": label.note,
     }
@@ -385,6 +401,7 @@ def table(result: Mapping[str, Any]) -> str:
     for title, rows in (
         ("Disagreements", "disagreements"),
         ("Borderline (not rated)", "borderline"),
+        ("Right verdict on the wrong evidence", "wrong_evidence"),
     ):
         lines += ["", f"{title}:", ""]
         lines += [_describe(r) for r in result[rows]] or ["(none)"]
@@ -398,9 +415,11 @@ def _describe(r: Mapping[str, Any]) -> str:
     truth = "true" if r["truly_supported"] else "false"
     attr = f" [attributed_to {r['attributed_to']!r}]" if r["item_type"] == "claim" else ""
     why = "; ".join(r["reasons"]) or "no reason given"
+    quoted = " | ".join(repr(t[:100]) for t in r.get("evidence_text", []))
+    evidence = f" Its evidence: {quoted}." if quoted else ""
     return (
         f"- {r['case']} {r['item_type']}: {r['text']!r}{attr}: service {said}, label {truth}. "
-        f"Service: {why}. Label: {r['note']}"
+        f"Service: {why}.{evidence} Label: {r['note']}"
     )
 
 

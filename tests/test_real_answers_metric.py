@@ -93,7 +93,9 @@ def test_evidence_on_gold_is_counted_over_true_supported_items() -> None:
         item("Holt opened it.", True),  # the gold sentence
         item("It cost 4 million euros.", True, span=(0, 10)),  # the wrong sentence
     ]
-    assert ra.score(items, labels, ARTICLES)["types"]["claim"]["evidence_on_gold"] == 0.5
+    result = ra.score(items, labels, ARTICLES)
+    assert result["types"]["claim"]["evidence_on_gold"] == 0.5
+    assert [r["text"] for r in result["wrong_evidence"]] == ["It cost 4 million euros."]
     items[1] = item("It cost 4 million euros.", True, span=(start + 3, start + 20))
     assert ra.score(items, labels, ARTICLES)["types"]["claim"]["evidence_on_gold"] == 1.0
 
