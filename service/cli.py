@@ -355,6 +355,12 @@ def cmd_eval_entailment(args: argparse.Namespace, settings: Settings) -> int:
     return entailment.command(args, settings)
 
 
+def cmd_eval_real_answers(args: argparse.Namespace, settings: Settings) -> int:
+    from evals import real_answers
+
+    return real_answers.command(args, settings.embedded_model)
+
+
 def _eval_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
     """--record/--replay/--cases/--prompts-dir, on `eval` and again on `eval compare`.
 
@@ -486,6 +492,23 @@ def parser() -> argparse.ArgumentParser:
     en.add_argument("--prompt-version", help="prompt set whose entail prompt asks (default latest)")
     _model_options(en, nested=True)
     en.set_defaults(run=cmd_eval_entailment)
+
+    ra = ev_sub.add_parser(
+        "real-answers",
+        help="the verifier on the model's recorded real answers, against hand labels (no model)",
+        description="Replay the recorded answers of the embedded model to the fixtures through "
+        "today's code and compare every claim's and summary sentence's verdict with its label "
+        "(evals/real_answers/<model>__<version>.jsonl): precision, recall, disagreements.",
+    )
+    ra.add_argument("--prompt-version", help="one labeled prompt set (default every labeled one)")
+    ra.add_argument("--check", action="store_true",
+                    help="exit 1 when claim precision or recall falls below the baseline")  # fmt: skip
+    ra.add_argument("--update-baseline", action="store_true", help="write this run as the baseline")
+    ra.add_argument(
+        "--baseline", type=Path, help="baseline file (default evals/baselines/real_answers.json)"
+    )
+    _model_options(ra, nested=True)
+    ra.set_defaults(run=cmd_eval_real_answers)
 
     mo = sub.add_parser("models", help="the embedded model catalog")
     mo_sub = mo.add_subparsers(dest="models_command", required=True)
