@@ -289,9 +289,15 @@ class Pipeline:
     ) -> tuple[citations.ModelSummary, list[RawClaim]]:
         max_tokens = int(prompt.parameters.get("max_tokens", 700))
         if numbering is not None and citations.cites_sentences(prompt):
+            # a grammar-held floor: asked for "3 or 4 sentences", the 1.5B model wrote one (the
+            # headline) on v7; never more than the chunk has sentences to cite
+            floor = min(
+                int(prompt.parameters.get("min_summary_sentences", 1)),
+                max(1, len(numbering.numbers_in(chunk.start, chunk.end))),
+            )
             cited, used = await self.llm.structured(
                 single_messages(prompt, numbering.render_chunk(chunk), req),
-                schemas.CitedSummary,
+                schemas.cited_summary(floor),
                 max_tokens=max_tokens,
                 prompt_name=prompt.name,
                 sampling=sampling_of(prompt),

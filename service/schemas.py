@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Self
 
 from pydantic import (
@@ -12,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     WithJsonSchema,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -223,6 +225,21 @@ class CitedSummary(BaseModel):
 
     summary: list[CitedSentence] = Field(min_length=1, max_length=8)
     claims: list[CitedClaim] = Field(max_length=20)
+
+
+@cache
+def cited_summary(min_sentences: int = 1) -> type[CitedSummary]:
+    """CitedSummary whose schema asks at least `min_sentences` summary sentences (a prompt
+    parameter): a grammar holds the model to it, while an answer with fewer still validates (a
+    short summary is no reason to fail a request)."""
+    if min_sentences <= 1:
+        return CitedSummary
+    summary = (
+        list[CitedSentence],
+        Field(min_length=1, max_length=8, json_schema_extra={"minItems": min_sentences}),
+    )
+    model: type[CitedSummary] = create_model("CitedSummary", __base__=CitedSummary, summary=summary)
+    return model
 
 
 class CitedChunkNotes(BaseModel):

@@ -438,3 +438,25 @@ def test_numbered_chunks_stay_within_the_budget() -> None:
     budget = pipeline.chunk_budget(prompt_set["summarize"])
     for chunk in chunks:
         assert len(pipeline.encoding.encode_ordinary(numbering.render_chunk(chunk))) <= budget
+
+
+@pytest.mark.parametrize(
+    ("article", "floor"),
+    [
+        ("The mayor resigned on Monday. The council met on Tuesday. A vote is due in May. "
+         "Two members left.", 3),
+        ("The mayor resigned on Monday. The council met on Tuesday.", 2),  # never above the count
+    ],
+)  # fmt: skip
+def test_v8_asks_a_floor_of_summary_sentences_and_accepts_fewer(article: str, floor: int) -> None:
+    fake = FakeModel()
+    app = create_app(fake_settings(context_window=16384), http_client=fake.http_client())
+    with TestClient(app) as client:
+        fake.enqueue(
+            {"summary": [{"text": "The mayor resigned on Monday.", "cites": [1]}], "claims": []}
+        )
+        r = client.post("/v1/summaries", json={"text": article, "prompt_version": "v8"})
+    assert r.status_code == 200, r.text  # one sentence, fewer than asked: still an answer
+    assert r.json()["summary"]["sentences"][0]["supported"] is True
+    schema = fake.history[0]["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["summary"]["minItems"] == floor
