@@ -4,7 +4,7 @@ A process whose event loop does not run (not scheduled on a busy core, or busy w
 callbacks) cannot read an answer that is already waiting in its socket. A wall-clock timer that
 fires in the same wake-up as that answer wins, and the call counts as the server's failure. Under
 load with every process on one core (benchmarks/load.py's load-workers run) that was most of the
-"slow Redis": loop lag past 0.1 s in over half of the 10 ms samples, and the worker itself on the
+"slow Redis": loop lag past 0.1 s in 29-59% of the 10 ms samples, and the worker itself on the
 CPU for 12% of that time.
 
 So a bounded call here fails only when the server had `timeout` seconds of a running loop to

@@ -234,7 +234,7 @@ async def test_the_redis_cache_keeps_the_sqlite_caches_bound_and_lru_order(
 # --- a starved event loop is not a slow Redis -------------------------------------------------
 # Under load, with every process on one busy core, a worker's event loop can go hundreds of ms
 # without running (measured in benchmarks/load.py's load-workers run: loop lag past 0.1 s in
-# over half of the 10 ms samples, the worker itself on the CPU for 12% of that time). Redis's
+# 29-59% of the 10 ms samples, the worker itself on the CPU for 12% of that time). Redis's
 # answer then waits in the socket, and a timer that fires in the same wake-up used to win.
 
 
