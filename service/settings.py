@@ -156,7 +156,10 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(
         default=0.1,
         gt=0,
-        description="Connect and read timeout of one Redis call; past it the call counts as failed.",
+        description=(
+            "Seconds of this worker's running event loop one Redis call may take (time the loop "
+            "stood still not counted; at most 50 times this in wall time); past it, it failed."
+        ),
     )
     embedded_url: str | None = Field(
         default=None,

@@ -3,15 +3,19 @@
 Set `SUMMARIZER_REDIS_URL` and each feature gets its own namespace (a Litestar `RedisStore`
 registered in the app's stores): `summarizer_cache` and `summarizer_rate_limit`.
 
-Redis only saves work or enforces fairness, so it never costs a summary. Every call is bounded
-(`redis_timeout_s` to connect and to read; one retry, only on a dropped connection). A failed
-call goes without Redis: the cache answers a miss and skips its store, the rate limit counts in
-this process's memory instead (fail open to the per-process limit the service had before Redis:
-with N workers a client gets at most N times its limit during an outage). Three failures in a
-row make an outage: while Redis is down, one call a second goes to it as a probe
-and the rest skip it at once, so a black-holed Redis costs no request its timeout; the first
-answer ends the outage. An outage is logged twice, when it starts and when it ends, and counted
-in /metrics.
+Redis only saves work or enforces fairness, so it never costs a summary. Every call is bounded:
+it fails once Redis has had `redis_timeout_s` of this process's running event loop to answer
+(the wait for a pooled connection, connecting, reading; one retry, only on a dropped
+connection), or WALL_BOUND times that in wall time. Time the loop stood still does not count
+(service/loop_clock.py): a worker starved of CPU reads Redis's answer late, and that is not Redis
+failing. (With a plain wall-clock bound it was: in the load run the rate limit failed open and
+let 46 requests of 100 past the limit.) A failed call goes without Redis: the cache answers a
+miss and skips its store, the rate limit counts in this process's memory instead (fail open to
+the per-process limit the service had before Redis: with N workers a client gets at most N times
+its limit during an outage). Three failures in a row make an outage: while Redis is down, one
+call a second goes to it as a probe and the rest skip it at once, so a black-holed Redis costs
+no request its timeout; the first answer ends the outage. An outage is logged twice, when it
+starts and when it ends, and counted in /metrics.
 
 The rate limit is Litestar's, with its check and count made one Lua script (its own middleware
 reads, then writes: two workers reading the same count at once would both pass).
@@ -25,7 +29,6 @@ index).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -49,6 +52,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from service.cache import TRIM_SHARE
+from service.loop_clock import LoopClock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,15 +61,18 @@ CACHE_NAMESPACE = "summarizer_cache"
 RATE_LIMIT_NAMESPACE = "summarizer_rate_limit"
 # While Redis is down, one call this often goes to it to see whether it is back.
 PROBE_INTERVAL_S = 1.0
-# Failures in a row that make an outage. One alone is more often a worker too busy to read the
-# answer in time (its event loop lagging under a burst) than a Redis gone: that call goes without
-# Redis, the next ones try it again.
+# Failures in a row that make an outage. One alone may be a Redis busy for a moment (a fork, a
+# slow script): that call goes without Redis, the next ones try it again.
 FAILURES_FOR_OUTAGE = 3
 # Connections per process: a Redis call holds one for a round trip (well under a millisecond), so
 # a few serve thousands of calls a second; a burst waits for one (within the call's bound)
-# instead of opening dozens at once. (64 did not help the load run's inexact 429 count: with every
-# process on one starved core, the workers' event loops read answers past the 0.1 s bound.)
+# instead of opening dozens at once. (64 did not help the load run's inexact 429 count: the
+# cause was the workers' stalled event loops, now not counted against a call's bound.)
 POOL_SIZE = 8
+# A call's bound in wall time, as a multiple of its bound in running-loop time: how long a worker
+# whose loop hardly runs waits for Redis before it goes without (5 s at the default 0.1 s; in the
+# load run a Redis call took up to 1.8 s of wall time and at most 36 ms of running loop).
+WALL_BOUND = 50
 
 # The entry and its recency in one step. KEYS: entry, index; ARGV: now.
 _GET = """
@@ -124,6 +131,7 @@ class RedisLink:
     url: str
     timeout: float
     client: Redis = field(init=False)
+    clock: LoopClock = field(default_factory=LoopClock)
     # calls each feature made without Redis (failed or skipped during an outage)
     unavailable: Counter[str] = field(default_factory=Counter)
     outages: int = 0
@@ -133,12 +141,14 @@ class RedisLink:
     _failures: int = 0  # in a row
 
     def __post_init__(self) -> None:
+        self.wall_bound = WALL_BOUND * self.timeout
+        # redis-py's own bounds are wall-clock: here only a backstop, `run` bounds each call
         pool = BlockingConnectionPool.from_url(
             self.url,
             max_connections=POOL_SIZE,
-            timeout=self.timeout,  # the wait for a free connection
-            socket_connect_timeout=self.timeout,
-            socket_timeout=self.timeout,
+            timeout=self.wall_bound,  # the wait for a free connection
+            socket_connect_timeout=self.wall_bound,
+            socket_timeout=self.wall_bound,
             # once, at once, and only when the connection is gone: a pooled connection to a
             # Redis that restarted fails on first use. Not on a timeout: that is a slow Redis.
             # (The default retries three times with back-off.)
@@ -165,9 +175,7 @@ class RedisLink:
                 return self._without(feature)
             self._probe_at = now + PROBE_INTERVAL_S  # the calls meanwhile skip Redis
         try:
-            # the socket timeouts bound each read; this bounds the whole call (connect + reads)
-            async with asyncio.timeout(2 * self.timeout):
-                result = await call()
+            result = await self.clock.bounded(call, self.timeout, self.wall_bound)
         except (RedisError, OSError, TimeoutError) as e:
             self._failed(e)
             return self._without(feature, e)

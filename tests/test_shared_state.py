@@ -20,8 +20,16 @@ import httpx2 as httpx
 import pytest
 from litestar.testing import TestClient
 
+from service import shared_state
 from service.api.app import create_app
-from service.shared_state import CACHE_NAMESPACE, PROBE_INTERVAL_S, RedisCache, open_shared_state
+from service.shared_state import (
+    CACHE_NAMESPACE,
+    PROBE_INTERVAL_S,
+    FallbackStore,
+    RedisCache,
+    RedisUnavailable,
+    open_shared_state,
+)
 from tests.conftest import fake_settings
 from tests.fakes import FakeModel
 from tests.redis_server import RedisServer, needs_redis
@@ -221,3 +229,111 @@ async def test_the_redis_cache_keeps_the_sqlite_caches_bound_and_lru_order(
         assert await shared.link.client.zcard(f"{CACHE_NAMESPACE}:lru") == 9
     finally:
         await shared.close()
+
+
+# --- a starved event loop is not a slow Redis -------------------------------------------------
+# Under load, with every process on one busy core, a worker's event loop can go hundreds of ms
+# without running (measured in benchmarks/load.py's load-workers run: loop lag past 0.1 s in
+# 29-59% of the 10 ms samples, the worker itself on the CPU for 12% of that time). Redis's
+# answer then waits in the socket, and a timer that fires in the same wake-up used to win.
+
+
+async def test_an_answer_read_late_by_a_stalled_event_loop_is_not_a_redis_failure(
+    tmp_path: Path,
+) -> None:
+    server = RedisServer(tmp_path / "redis", "--enable-debug-command", "yes")
+    server.start()
+    shared = open_shared_state(server.url, 0.1, cache_max_entries=10)
+    limits = shared.stores["rate_limit"]
+    assert isinstance(limits, FallbackStore)
+    try:
+        assert await shared.link.ping()  # connected: the call below is one round trip
+        for n in range(1, 4):
+            # Redis answers in 50 ms (well within the bound), while this loop stalls from 10 ms
+            # to 310 ms (as when the process is not scheduled): the answer is read at 310 ms
+            busy = threading.Thread(target=server.command, args=("DEBUG", "SLEEP", "0.05"))
+            busy.start()
+            time.sleep(0.005)
+            asyncio.get_running_loop().call_later(0.01, time.sleep, 0.3)
+            admitted, record = await limits.admit("client", 5, 60)
+            busy.join()
+            assert admitted and len(record.history) == n
+        assert shared.link.unavailable["rate_limit"] == 0 and shared.link.up
+    finally:
+        await shared.close()
+        server.kill()
+
+
+async def test_one_limit_holds_exactly_on_two_workers_whose_event_loop_is_starved(
+    redis: RedisServer,
+) -> None:
+    """The load-workers row in small: one limit for two workers, the default 0.1 s bound, and an
+    event loop held up past that bound again and again while requests are in flight."""
+    fake = FakeModel()
+    settings = fake_settings(redis_url=redis.url, rate_limit_per_minute=10, cache_enabled=True)
+    apps = [create_app(settings, http_client=fake.http_client()) for _ in range(2)]
+    done = asyncio.Event()
+
+    async def starve() -> None:
+        while not done.is_set():
+            time.sleep(0.15)  # the point: the loop does not run meanwhile
+            await asyncio.sleep(0.005)
+
+    async with (
+        apps[0].lifespan(),
+        apps[1].lifespan(),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[0]), base_url="http://a") as a,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=apps[1]), base_url="http://b") as b,
+    ):
+        hog = asyncio.create_task(starve())
+        answers = await asyncio.gather(
+            *(
+                (a if i % 2 else b).post("/v1/summaries", json={"text": f"{ARTICLE['text']} {i}"})
+                for i in range(30)
+            )
+        )
+        done.set()
+        await hog
+        links = [app.state.backend.shared.link for app in apps]
+    codes = [r.status_code for r in answers]
+    assert codes.count(200) == 10 and codes.count(429) == 20
+    assert [(link.outages, sum(link.unavailable.values())) for link in links] == [(0, 0)] * 2
+
+
+async def test_a_silent_redis_on_a_starved_loop_still_fails_within_the_wall_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stalled loop stretches the bound, but never past WALL_BOUND times it."""
+    monkeypatch.setattr(shared_state, "WALL_BOUND", 10)  # 0.5 s of wall time for 0.05 s
+    slow = RedisServer(tmp_path / "slow", "--enable-debug-command", "yes")
+    slow.start()
+    shared = open_shared_state(slow.url, 0.05, cache_max_entries=10)
+    limits = shared.stores["rate_limit"]
+    assert isinstance(limits, FallbackStore)
+    done = asyncio.Event()
+
+    async def starve() -> None:
+        while not done.is_set():
+            time.sleep(0.2)  # the loop runs 1 ms in 200
+            await asyncio.sleep(0.001)
+
+    try:
+        assert await shared.link.ping()
+        stall = threading.Thread(
+            target=slow.command, args=("DEBUG", "SLEEP", "4"), kwargs={"timeout": 6}
+        )
+        stall.start()
+        time.sleep(0.1)
+        hog = asyncio.create_task(starve())
+        started = time.perf_counter()
+        with pytest.raises(RedisUnavailable):
+            await limits.admit("client", 5, 60)
+        seconds = time.perf_counter() - started
+        done.set()
+        await hog
+        stall.join()
+    finally:
+        await shared.close()
+        slow.kill()
+    # at the wall bound, seen at the first wake-up after it (a stall lasts 0.2 s)
+    assert 0.5 <= seconds < 1.0
