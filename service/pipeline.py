@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import __version__, schemas
+from service import __version__, extract, schemas
 from service.cache import Cache, cache_key
 from service.chunking import Chunk, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
@@ -122,6 +122,7 @@ class Pipeline:
                 encoding=self.encoding.name,
                 budget=budget,
                 overlap=self.settings.chunk_overlap_tokens,
+                extract_completion=self.settings.extract_completion,
             )
             load = schemas.SummaryResponse.model_validate_json
             if (cached := await self.cache.lookup(key, load)) is not None:
@@ -176,10 +177,21 @@ class Pipeline:
                 "max_summary_words", 80 if path == "single" else 120
             )
         )
+        model_text = summary_text
         summary_text, trimmed = within_words(summary_text, limit)
         summary = self.ground_summary(source, summary_text)
         summary.trimmed_sentences = trimmed
+        summary.model_text = model_text
         timings["grounding"] = _ms(t)
+        t = time.perf_counter()
+        summary = extract.complete(
+            source,
+            summary,
+            max_words=limit,
+            title=req.title,
+            enabled=self.settings.extract_completion,
+        )
+        timings["extract"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
         response = schemas.SummaryResponse(
