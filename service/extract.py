@@ -115,9 +115,12 @@ def complete(
     added.sort(key=lambda pair: pair[0])
     extracted = [s for _, s in added]
     final = proxy.coverage(have)
-    sentences = [s.model_copy(update={"dropped": not s.supported}) for s in summary.sentences]
+    sentences = _in_reading_order(
+        [s.model_copy(update={"dropped": not s.supported}) for s in summary.sentences],
+        [(source.sentences[i].start, s) for i, s in added],
+    )
     whole = not dropped and not extracted  # then the text stays as the model spaced it
-    text = summary.text if whole else " ".join(s.text for s in [*kept, *extracted])
+    text = summary.text if whole else " ".join(s.text for s in sentences if not s.dropped)
     check = schemas.LeadCheck(
         kept_coverage=round(kept_coverage, 4),
         lead_coverage=round(lead, 4),
@@ -129,12 +132,34 @@ def complete(
     return summary.model_copy(
         update={
             "text": text,
-            "sentences": [*sentences, *extracted],
+            "sentences": sentences,
             "dropped_sentences": dropped,
             "extracted_sentences": len(extracted),
             "lead_check": check,
         }
     )
+
+
+def _in_reading_order(
+    model: list[schemas.SummarySentence], extracted: list[tuple[int, schemas.SummarySentence]]
+) -> list[schemas.SummarySentence]:
+    """The model's sentences in their order, each extracted one (at its offset, in article
+    order) placed before the first kept sentence whose evidence starts later in the article:
+    what the lead says comes first, as in the article."""
+    out = list(model)
+    for start, sentence in extracted:
+        at = next(
+            (
+                j
+                for j, s in enumerate(out)
+                if s.origin == schemas.SentenceOrigin.model
+                and not s.dropped
+                and min(x.start for x in s.evidence) > start
+            ),
+            len(out),
+        )
+        out.insert(at, sentence)
+    return out
 
 
 def _best_addition(

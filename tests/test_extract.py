@@ -186,8 +186,9 @@ def test_a_summary_that_says_less_than_the_lead_is_completed_by_salience() -> No
     out = extract.complete(source, summary, max_words=60)
     assert_sound(source, out, 60)
     assert out.extracted_sentences >= 1
-    assert out.text.startswith(kept + " ")
-    assert BODY[0] in out.text  # the lead's sentence first: the most salient
+    # the lead's sentence, the most salient, in article order: before the kept one
+    assert out.text.startswith(BODY[0] + " ") and kept in out.text
+    assert [s.origin.value for s in out.sentences][:2] == ["extracted", "model"]
     assert BODY[1] not in out.text  # what the summary says already is not repeated
     assert BODY[4] not in out.text  # "It was ...": needs its context, never extracted
     check = out.lead_check
