@@ -3,6 +3,7 @@ sentences leave the text, and a summary saying less than the lead is completed f
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,3 +108,24 @@ def test_completion_can_be_turned_off(no_completion: TestClient, fake: FakeModel
     assert summary["text"] == BODY[1]
     assert summary["extracted_sentences"] == 0 and summary["dropped_sentences"] == 1
     assert "turned off" in summary["lead_check"]["note"]
+
+
+def test_extracted_sentences_are_the_article_as_sent_when_it_came_decomposed(
+    client: TestClient,  # type: ignore[type-arg]
+    fake: FakeModel,
+) -> None:
+    """An NFD article is read composed; an extracted sentence is still its text as sent."""
+    sent = unicodedata.normalize("NFD", ARTICLE.replace("Calderport", "Càlderport"))
+    assert sent != unicodedata.normalize("NFC", sent)
+    fake.enqueue({"summary": INVENTED, "claims": []})
+    r = client.post("/v1/summaries", json={"text": sent, "max_summary_words": 200})
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    extracted = [s for s in summary["sentences"] if s["origin"] == "extracted"]
+    assert BODY[0].replace("Calderport", "Càlderport") in [
+        unicodedata.normalize("NFC", s["text"]) for s in extracted
+    ]
+    assert all(s["text"] == unicodedata.normalize("NFD", s["text"]) for s in extracted)
+    for s in extracted:
+        assert s["text"] in sent and s["text"] in summary["text"]
+        assert any(sent[e["start"] : e["end"]] == s["text"] for e in s["evidence"])
