@@ -70,6 +70,7 @@ def candidates(source: Source) -> list[int]:
     ]
 
 
+@lru_cache(maxsize=4096)
 def content_stems(text: str) -> frozenset[str]:
     """The stems of text's content words (function words and numbers left out)."""
     return frozenset(_content_stem(w) for w in _WORD.findall(text)) - {""}
@@ -137,8 +138,10 @@ def unit_weights(source: Source, ranked: list[Salience]) -> dict[str, float]:
     return weights
 
 
+@lru_cache(maxsize=4096)
 def units_of(text: str) -> frozenset[str]:
-    """The content units of a text: its content-word stems and its figures' values."""
+    """The content units of a text: its content-word stems and its figures' values (memoized:
+    ranking, weighting and each round of completion read the same sentences)."""
     figures = {_figure_unit(f.value) for f in figures_of(text) if f.value is not None}
     return content_stems(text) | figures
 
