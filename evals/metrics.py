@@ -14,7 +14,10 @@ Every metric is a number (rates in [0, 1]); lists explain the numbers. Where eac
 - grounding_rate, claims_supported_rate, sentences_supported_rate: share of returned claims and
   summary sentences (together, then each alone) marked supported whose evidence is non-empty and
   satisfies article[start:end] == quote for every span (faithfulness, as in FActScore / Ragas).
-  No items: 1.0; `n_claims` and `n_sentences` give the counts.
+  No items: 1.0; `n_claims` and `n_sentences` give the counts. Summary sentences are the model's
+  (origin "model"), those left out of the text included: extracted ones are the article's own.
+- dropped_sentences, extracted_sentences: the model's sentences the service left out of the
+  summary's text for failing verification, and the article sentences it added (service.extract).
 - hallucinated_numbers, hallucinated_entities: distinct figures (digit strings, commas removed)
   and capitalized names in the summary and claim texts that the article never uses. A name
   counts when one of its words is absent from the article (case-insensitive); a common word
@@ -72,7 +75,8 @@ METRICS: dict[str, tuple[str, float]] = {
 SUMMED = frozenset({
     "hallucinated_numbers", "hallucinated_entities", "forbidden_hits", "swapped_figures",
     "misattributions", "model_calls", "prompt_tokens", "completion_tokens", "n_claims",
-    "n_sentences", "n_gold_claims", "n_key_points", "n_attribution_pairs",
+    "n_sentences", "n_gold_claims", "n_key_points", "n_attribution_pairs", "dropped_sentences",
+    "extracted_sentences",
 })
 # A common word opening a sentence is not a name.
 _COMMON = frozenset({
@@ -104,7 +108,9 @@ def score_case(
     """
     summary = response.get("summary") or {}
     text = str(summary.get("text") or "")
-    sentences: list[dict[str, Any]] = list(summary.get("sentences") or [])
+    every: list[dict[str, Any]] = list(summary.get("sentences") or [])
+    # the model's sentences, dropped ones included: extracted ones are the article's own
+    sentences = [s for s in every if s.get("origin", "model") == "model"]
     claims: list[dict[str, Any]] = list(response.get("claims") or [])
     gold_claims: list[dict[str, Any]] = list(gold.get("claims") or [])
     texts = [text, *(str(c.get("text") or "") for c in claims)]
@@ -150,6 +156,8 @@ def score_case(
         "sentences_supported_rate": _rate(grounded_sentences, len(sentences)),
         "n_claims": len(claims),
         "n_sentences": len(sentences),
+        "dropped_sentences": sum(bool(s.get("dropped")) for s in sentences),
+        "extracted_sentences": len(every) - len(sentences),
         "hallucinated_numbers": len(numbers),
         "hallucinated_number_list": numbers,
         "hallucinated_entities": len(names),

@@ -13,6 +13,8 @@ SHOWN = [
     ("lead_coverage", "lead cov.", "{:.2f}"),
     ("coverage_vs_lead", "vs lead", "{:.2f}"),
     ("summary_words", "words", "{:.0f}"),
+    ("dropped_sentences", "dropped", "{:.0f}"),
+    ("extracted_sentences", "extracted", "{:.0f}"),
     ("claim_recall", "recall", "{:.2f}"),
     ("claim_precision", "precision", "{:.2f}"),
     ("grounding_rate", "grounded", "{:.2f}"),
@@ -35,7 +37,9 @@ SHOWN = [
 LEAD_NOTE = (
     "lead cov.: key-point coverage of the article's first sentences (boilerplate and headline "
     "dropped), cut to the summary's word count (words); vs lead: coverage / lead cov., overall "
-    "the ratio of the means; – where the lead covers nothing."
+    "the ratio of the means; – where the lead covers nothing. dropped: the model's summary "
+    "sentences left out of the text for failing verification; extracted: article sentences "
+    "the service added because the rest said less than the lead."
 )
 # What `compare_markdown` puts side by side: quality, not cost.
 COMPARED = [
@@ -163,7 +167,7 @@ def html_report(results: dict[str, Any], articles: dict[str, str]) -> str:
             parts.append(_lead_section(articles.get(name, ""), case["scores"]))
             continue
         response = case["response"]
-        parts.append(f"<h3>Summary</h3><p>{esc(response['summary']['text'])}</p>")
+        parts.append(_summary_section(response["summary"]))
         parts.append(_lead_section(articles.get(name, ""), case["scores"]))
         parts.append(
             "<h3>Alignment with gold claims</h3><table><tr><th>verdict<th>gold<th>returned<th>why"
@@ -188,6 +192,30 @@ def html_report(results: dict[str, Any], articles: dict[str, str]) -> str:
         parts.append("</ul><h3>Article with evidence</h3>")
         parts.append(f"<div class=article>{_highlight(articles.get(name, ''), spans)}</div>")
     return "\n".join(parts) + "\n"
+
+
+def _summary_section(summary: dict[str, Any]) -> str:
+    """The summary as returned, each sentence marked kept, dropped or extracted, and what the
+    model wrote when that differs."""
+    esc = html.escape
+    out = [f"<h3>Summary</h3><p>{esc(summary['text'])}</p><ul>"]
+    for s in summary.get("sentences") or []:
+        if s.get("origin") == "extracted":
+            mark = "<span class=yes>extracted from the article</span>"
+        elif s.get("dropped"):
+            mark = "<span class=no>dropped</span>: " + esc("; ".join(s.get("reasons") or []))
+        elif s.get("supported"):
+            mark = "<span class=yes>supported</span>"
+        else:
+            mark = "<span class=no>not supported</span>: " + esc("; ".join(s.get("reasons") or []))
+        out.append(f"<li>{esc(s['text'])} — {mark}")
+    out.append("</ul>")
+    model_text = str(summary.get("model_text") or "")
+    if model_text and model_text.strip() != summary["text"].strip():
+        out.append(f"<p>What the model wrote: <i>{esc(model_text)}</i></p>")
+    if check := summary.get("lead_check"):
+        out.append(f"<p>{esc(str(check.get('note') or ''))}</p>")
+    return "".join(out)
 
 
 def _lead_section(article: str, scores: dict[str, Any]) -> str:

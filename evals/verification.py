@@ -461,7 +461,8 @@ def judgment_of(response: schemas.SummaryResponse) -> Judgment:
         )
     else:
         claim = PathVerdict(False, ("the service returned no claim",))
-    sentences = response.summary.sentences
+    # the model's sentences: extracted ones are the article's own, added after verification
+    sentences = [x for x in response.summary.sentences if x.origin == schemas.SentenceOrigin.model]
     summary = PathVerdict(
         bool(sentences) and all(x.supported for x in sentences),
         tuple(_unique(r for x in sentences for r in x.reasons))

@@ -26,6 +26,8 @@ OVERVIEW = [
     ("claim_precision", "claims matching gold", 2),
     ("claims_supported_rate", "claims supported by the verifier", 2),
     ("sentences_supported_rate", "summary sentences supported", 2),
+    ("dropped_sentences", "summary sentences dropped (unsupported)", 0),
+    ("extracted_sentences", "article sentences extracted", 0),
     ("attribution_accuracy", "attribution accuracy", 2),
     ("hallucinated_numbers", "invented numbers", 0),
     ("hallucinated_entities", "invented names", 0),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from service.schemas import ChunkRange, Evidence, SummaryResponse
+from service.schemas import ChunkRange, Evidence, SentenceOrigin, SummaryResponse
 
 
 @dataclass(frozen=True)
@@ -77,10 +77,19 @@ def restore_offsets(response: SummaryResponse, composed: Composed) -> SummaryRes
         start, end = composed.span(r.start, r.end)
         return r.model_copy(update={"start": start, "end": end})
 
-    sentences = [
-        s.model_copy(update={"evidence": [evidence(e) for e in s.evidence]})
-        for s in response.summary.sentences
-    ]
+    sentences = []
+    for s in response.summary.sentences:
+        restored = [evidence(e) for e in s.evidence]
+        update: dict[str, object] = {"evidence": restored}
+        if s.origin == SentenceOrigin.extracted:  # verbatim: the article as it was sent
+            update["text"] = next(
+                (r.quote for r, e in zip(restored, s.evidence, strict=True) if e.quote == s.text),
+                s.text,
+            )
+        sentences.append(s.model_copy(update=update))
+    summary = response.summary.model_copy(update={"sentences": sentences})
+    if response.summary.extracted_sentences:
+        summary.text = " ".join(x.text for x in sentences if not x.dropped)
     claims = [
         c.model_copy(update={"evidence": [evidence(e) for e in c.evidence]})
         for c in response.claims
@@ -94,7 +103,7 @@ def restore_offsets(response: SummaryResponse, composed: Composed) -> SummaryRes
     )
     return response.model_copy(
         update={
-            "summary": response.summary.model_copy(update={"sentences": sentences}),
+            "summary": summary,
             "claims": claims,
             "provenance": provenance,
         }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import __version__, citations, entailment, schemas
+from service import __version__, citations, entailment, extract, schemas
 from service.cache import Cache, cache_key
 from service.chunking import Chunk, Layout, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
@@ -150,6 +150,7 @@ class Pipeline:
                 budget=budget,
                 overlap=self.settings.chunk_overlap_tokens,
                 entailment=self.settings.entailment_on,
+                extract_completion=self.settings.extract_completion,
             )
             load = schemas.SummaryResponse.model_validate_json
             if (cached := await self.cache.lookup(key, load)) is not None:
@@ -209,9 +210,11 @@ class Pipeline:
             )
         )
         joined, hints = citations.summary_text(summary_text, numbering)
+        model_text = joined
         joined, trimmed = within_words(joined, limit)
         summary = self.ground_summary(source, joined, hints)
         summary.trimmed_sentences = trimmed
+        summary.model_text = model_text
         timings["grounding"] = _ms(t)
         checks = schemas.Checks()
         if self.settings.entailment_on:
@@ -229,6 +232,15 @@ class Pipeline:
                 if checks.entailment == "ran":
                     used.append(judge)
             timings["entailment"] = _ms(t)
+        t = time.perf_counter()
+        summary = extract.complete(
+            source,
+            summary,
+            max_words=limit,
+            title=req.title,
+            enabled=self.settings.extract_completion,
+        )
+        timings["extract"] = _ms(t)
         timings["total"] = _ms(started)
         supported = sum(c.supported for c in claims)
         response = schemas.SummaryResponse(

@@ -273,20 +273,63 @@ class NumberMention(BaseModel):
     qualifier: str | None = Field(description="'more than', 'about', ... when stated.")
 
 
+class SentenceOrigin(StrEnum):
+    model = "model"
+    extracted = "extracted"
+
+
 class SummarySentence(BaseModel):
     text: str
     supported: bool
     evidence: list[Evidence]
     reasons: list[str] = Field(description="Why it is not supported; empty when it is.")
+    origin: SentenceOrigin = Field(
+        default=SentenceOrigin.model,
+        description="'model' (the model wrote it) or 'extracted' (an article sentence, "
+        "verbatim, added because the model's verified sentences said less than the lead).",
+    )
+    dropped: bool = Field(
+        default=False, description="Left out of the summary's text: it failed verification."
+    )
+
+
+class LeadCheck(BaseModel):
+    """The summary against the article's lead on the service's coverage proxy (service.extract):
+    the share of the article's salient content units (content words, names, figures, weighted
+    by the salience of the sentences holding them) a text holds."""
+
+    kept_coverage: float = Field(description="Of the model's verified sentences.")
+    lead_coverage: float = Field(description="Of the article's lead at lead_words words.")
+    final_coverage: float = Field(description="Of the summary's text as returned.")
+    lead_words: int = Field(
+        description="The lead's length in words: the longer of the model's summary (within "
+        "max_summary_words) and the summary returned."
+    )
+    completed: bool = Field(description="Whether extracted sentences were added.")
+    note: str = Field(description="What was done, in a sentence or two.")
 
 
 class SummaryOut(BaseModel):
-    text: str
+    text: str = Field(
+        description="The summary: the model's verified sentences, then any extracted ones."
+    )
     sentences: list[SummarySentence]
     trimmed_sentences: int = Field(
         default=0,
         description="Sentences of the model's summary dropped from its end to keep it within "
         "max_summary_words (never cut inside a sentence).",
+    )
+    model_text: str = Field(
+        default="", description="The model's summary as it wrote it, before any sentence went."
+    )
+    dropped_sentences: int = Field(
+        default=0, description="The model's sentences left out of `text` for failing verification."
+    )
+    extracted_sentences: int = Field(
+        default=0, description="Article sentences added to `text` (origin 'extracted')."
+    )
+    lead_check: LeadCheck | None = Field(
+        default=None, description="How the summary compares with the article's lead."
     )
 
 

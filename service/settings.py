@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         default=2, ge=1, description="Concurrent map calls for long articles."
     )
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
+    extract_completion: bool = Field(
+        default=True,
+        description="Complete a summary covering less than the article's lead with its sentences.",
+    )
     cache_enabled: bool = Field(default=True, description="Keep answers in a SQLite cache.")
     cache_path: Path = Field(
         default=Path.home() / ".cache" / "summarizer" / "responses.sqlite3",
