@@ -51,6 +51,7 @@ _INJECTION = re.compile(
     r"assistant\b|\bif\s+you\s+are\s+an?\s+(?:ai|language\s+model|assistant)\b",
     re.IGNORECASE,
 )
+_FIRST_PERSON = re.compile(r"[\"“][^\"”]*\b(?:we|our|us|i)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.IGNORECASE)
 # A statement about the text rather than the world: "The article reports on ...".
 _META = re.compile(
@@ -255,7 +256,7 @@ def _acronym_of_phrase_in(acronym: str, haystack: str) -> bool:
 
 
 def _acronym(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
+    return attribution.acronym(name).upper()
 
 
 class Source:
@@ -533,6 +534,12 @@ class Source:
             return ""
         return " ".join(self.sentence_folds[j] for j in self._before(i))
 
+    def referent_text(self, i: int) -> str:
+        """The sentences `referents` folds, as written."""
+        if not _PRONOUN.search(self.sentence_text(i)):
+            return ""
+        return " ".join(self.sentence_text(j) for j in self._before(i))
+
     def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
 
@@ -722,7 +729,10 @@ def check_statement(
         clause_text = text[clause.start : clause.end]
         reasons.extend(check_figures(clause_text, own))
         subject = wording.subject_words(toks, clause.start, clause.end)
+        spoken_subject: set[int] = set()
         if stated_speaker:  # a reported clause's subject is often a pronoun in the quote
+            if _FIRST_PERSON.search(own):  # "the company was not" for "we are not"
+                spoken_subject = {k for k in subject if not toks[k].capital}
             subject = {k for k in subject if toks[k].capital}
         referents = " ".join(source.referents(i) for i in held)
         own_folded = fold_text(own)
@@ -730,6 +740,8 @@ def check_statement(
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
+                continue
+            if k in spoken_subject:
                 continue
             if t.capital and (
                 (t.text.isupper() and attribution.in_article(t.text, own_folded))  # GDP
@@ -751,7 +763,11 @@ def check_statement(
         ):
             continue  # the speaker: checked with the attribution (an apposition is not)
         elif not any(
-            attribution.in_evidence(name, source.sentence_folds[i] + " " + source.referents(i))
+            attribution.in_evidence(
+                name,
+                source.sentence_folds[i] + " " + source.referents(i),
+                source.sentence_text(i) + " " + source.referent_text(i),
+            )
             and not _part_of_other_name(name, source.sentence_text(i))
             for i in _sentences_of(bound, name, text)
         ):
