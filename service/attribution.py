@@ -168,7 +168,9 @@ def acronym(name: str) -> str:
 
 
 # Two- and three-letter words that initials may spell (beyond the function words).
-_COMMON_SHORT = frozenset("am an as at be by do go he if in is it me my no of oh on or ox so to up us we".split())
+_COMMON_SHORT = frozenset(
+    "am an as at be by do go he if in is it me my no of oh on or ox so to up us we".split()
+)
 
 
 def _whole_or_acronym(name: str, folded_text: str) -> bool:

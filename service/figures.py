@@ -317,7 +317,9 @@ def _unit_ok(claim: str | None, evidence: str | None) -> bool:
     return "/" not in claim and evidence.split("/")[0] == claim
 
 
-_RATE = re.compile(r"[ \t]+(per|a|an|each|every)[ \t]+([A-Za-z]+)\b", re.IGNORECASE)
+_RATE = re.compile(
+    r"(?:[ \t]+of[ \t]+[A-Za-z'-]+)?[ \t]+(per|a|an|each|every)[ \t]+([A-Za-z]+)\b", re.IGNORECASE
+)  # "40 litres per second", "30 tonnes of silt a day"
 TALLY_RE = re.compile(r"(?<![\w.,/-])(\d{1,2})-(\d{1,2})(?![\w%/-]|\.\d)")
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from service import attribution, wording
+from service import attribution, roles, wording
 from service.chunking import Layout, Span, sentences, split
 from service.figures import check_figures, figures_of
 
@@ -775,6 +775,10 @@ def check_statement(
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
     )
+    for i in sorted({i for _, held in bound for i in held}):
+        if swapped := roles.role_reasons(text, 0, len(text), source.tokens_of(i)):
+            reasons.extend(swapped)
+            break
     reasons.extend(_apart_reasons(source, toks, bound))
     if decisive:
         reasons.append(

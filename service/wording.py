@@ -358,7 +358,12 @@ def _after_auxiliary(toks: tuple[Token, ...], i: int) -> bool:
         return True
     if prev == "to" and j > 0:
         before = toks[j - 1]
-        return before.stem in _MODAL_STEMS or before.text.lower() in NEGATION_CUES
+        return (
+            before.stem in _MODAL_STEMS
+            or before.text.lower() in NEGATION_CUES
+            or (before.stem in _TO_CUES and before.text.lower() != "due")  # not "due to costs"
+            or _decided_before(toks, j)  # "voted 5-2 on Monday night to dredge"
+        )
     return False
 
 
@@ -396,8 +401,11 @@ def _compound_noun(toks: tuple[Token, ...], i: int) -> bool:
     if noun.stem in _VERB_STEMS or noun.text.lower() in IRREGULAR:
         return False
     after = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
-    return not after or after in _BE or after in _AUX or after in _w(
-        "of for on in at to by from with and or but , ; : ) ” \""
+    return (
+        not after
+        or after in _BE
+        or after in _AUX
+        or after in _w('of for on in at to by from with and or but , ; : ) ” "')
     )
 
 
@@ -527,7 +535,8 @@ def _decided_before(toks: tuple[Token, ...], j: int) -> bool:
 
 _NOUN_NEGATION = _w("no not none nobody zero neither nor without")
 _NOUN_LEAD = _w(
-    "of the a an its their his her any by in at for from to with such single this that these those"
+    "of the a an its their his her any by in at for from to with such single this that these those "
+    "new other own"
 )
 
 

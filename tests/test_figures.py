@@ -209,6 +209,10 @@ def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
         ("15 000 troops", [("15 000", 15000.0, "count", "troops")]),
         ("15\u2009000 troops", [("15\u2009000", 15000.0, "count", "troops")]),
         ("rose 3 pct", [("3 pct", 3.0, "percent", "percent")]),
+        # a rate is part of the unit
+        ("about 30 tonnes of silt per hour", [("about 30", 30.0, "count", "tonnes/hours")]),
+        ("$2.5 million a year", [("$2.5 million", 2.5e6, "money", "usd/years")]),
+        ("30 tonnes a barge", [("30", 30.0, "count", "tonnes")]),
     ],
 )
 def test_figure_forms_and_units(
@@ -235,7 +239,19 @@ def test_figure_forms_and_units(
         ("an 8.5 billion dollar infrastructure program", "an $8.5 billion, five-year program"),
         ("about 15 000 soldiers", "approximately 15,000 North Korean soldiers"),
         ("4.7k casualties", "more than 4,700 casualties"),
+        ("pumps move 30 tonnes", "pumps move 30 tonnes per hour"),  # the rate left out
     ],
 )
 def test_paraphrased_figures_pass(claim: str, evidence: str) -> None:
     assert check_figures(claim, evidence) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("pumps move 30 tonnes per minute", "pumps move 30 tonnes per hour"),
+        ("it will cost $2.5 million a month", "at a cost of $2.5 million a year"),
+    ],
+)
+def test_a_changed_rate_is_caught(claim: str, evidence: str) -> None:
+    assert check_figures(claim, evidence)
