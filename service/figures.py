@@ -55,7 +55,7 @@ QUALIFIER_OK: dict[str, set[str | None]] = {
 # Near-synonymous counted nouns (plural form) -> the one unit both are compared as.
 UNIT_SYNONYMS: dict[str, str] = {
     "soldiers": "troops", "servicemen": "troops", "fatalities": "deaths", "deads": "deaths",
-    "persons": "people", "individuals": "people", "kids": "children", "dollars": "usd",
+    "persons": "people", "individuals": "people", "employees": "people", "workers": "people", "kids": "children", "dollars": "usd",
     "euros": "eur", "mins": "minutes", "hrs": "hours", "secs": "seconds", "yrs": "years",
     # unit abbreviations and spellings, as _normalize_unit pluralizes them
     "kms": "kilometres", "kilometers": "kilometres", "meters": "metres", "mms": "millimetres",

@@ -737,6 +737,7 @@ def check_statement(
         referents = " ".join(source.referents(i) for i in held)
         own_folded = fold_text(own)
         named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
+        named |= _stood_for(source, toks, held, clause)
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
@@ -762,6 +763,8 @@ def check_statement(
             + attribution.name_words(attribution.source_name(stated_speaker or ""))
         ):
             continue  # the speaker: checked with the attribution (an apposition is not)
+        elif _name_stood_for(source, text, toks, name, bound):
+            continue  # "the company" for "Vantara" named just before
         elif not any(
             attribution.in_evidence(
                 name,
@@ -891,6 +894,168 @@ def _part_of_other_name(name: str, sentence: str) -> bool:
     )
 
 
+_PRONOUNS = frozenset("it its they their them he she his her".split())
+_DEFINITE = frozenset("the this both".split())
+ANTECEDENT_SENTENCES = 3  # how far back "the company" or "its" may point
+
+
+def _anaphors(etoks: tuple[wording.Token, ...]) -> list[tuple[int, int, bool]]:
+    """Token spans of an evidence sentence that point back: pronouns ("its") and bare definite
+    descriptions ("the company", "the town", "both sides"), each with whether it is a pronoun."""
+    out: list[tuple[int, int, bool]] = []
+    for j, t in enumerate(etoks):
+        low = t.text.lower()
+        if low in _PRONOUNS:
+            out.append((j, j + 1, True))
+        elif low in _DEFINITE and j + 1 < len(etoks):
+            n = etoks[j + 1]
+            bare = j + 2 >= len(etoks) or not wording.is_content(etoks[j + 2])
+            if n.text[0].islower() and wording.is_content(n) and bare:
+                if not wording.is_verb(etoks, j + 1):
+                    out.append((j, j + 2, False))
+    return out
+
+
+def _content_near(toks: tuple[wording.Token, ...], k: int, step: int) -> str | None:
+    """The stem of the nearest content word from toks[k] on, walking by step."""
+    while 0 <= k < len(toks):
+        if toks[k].text[0].isalpha() and wording.is_content(toks[k]):
+            return toks[k].stem
+        k += step
+    return None
+
+
+def _aligned(
+    toks: tuple[wording.Token, ...], first: int, last: int, etoks: tuple[wording.Token, ...],
+    anaphor: tuple[int, int, bool],
+) -> bool:  # fmt: skip
+    """Whether the statement's run toks[first..last] stands where the anaphor stands in its
+    evidence: the nearest content word before it, or after it, is the same on both sides."""
+    a, b, _ = anaphor
+    pairs = (
+        (_content_near(toks, first - 1, -1), _content_near(etoks, a - 1, -1)),
+        (_content_near(toks, last + 1, 1), _content_near(etoks, b, 1)),
+    )
+    return any(x is not None and y is not None and wording.related(x, y) for x, y in pairs)
+
+
+def _antecedent_text(source: Source, i: int) -> str:
+    """The eligible sentences just before sentence i, as written."""
+    before = [j for j in range(i - 1, -1, -1) if source.eligible[j]][:ANTECEDENT_SENTENCES]
+    return " ".join(source.sentence_text(j) for j in sorted(before))
+
+
+_PERSONAL = frozenset("he she his her him".split())
+_ROLE_NOUNS = attribution.TITLES | frozenset("manager spokesman spokeswoman resident".split())
+
+
+def _is_person(source: Source, name: str) -> bool:
+    """Whether the article gives the name a person's title or role: "terminal manager Anil
+    Ruud", "Devin Oakes, an analyst at ..." (an organisation is never "the company" then)."""
+    for m in re.finditer(re.escape(name), source.text):
+        before = re.findall(r"[A-Za-z][\w.-]*", source.text[max(0, m.start() - 30) : m.start()])
+        if before and before[-1].lower() in _ROLE_NOUNS and before[-1][0].islower():
+            return True
+        after = re.match(r",\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,3}?[\w-]+)", source.text[m.end() :])
+        if after and after.group(1).split()[-1].lower() in _ROLE_NOUNS:
+            return True
+    return False
+
+
+def _antecedents(source: Source, i: int, *, personal: bool = False) -> str:
+    """The names an anaphor in sentence i may point to, joined: those of the nearest sentence
+    before it that names any (within a few), and those of the lede (the story's subject).
+    "The company said ..." after "Brill Marine won the contract" is Brill Marine, not the
+    manager named two sentences earlier; unless `personal` ("she"), never a person."""
+
+    def candidates(j: int) -> list[str]:
+        found = entities(source.sentence_text(j))
+        return found if personal else [n for n in found if not _is_person(source, n)]
+
+    names: list[str] = []
+    for j in [j for j in range(i - 1, -1, -1) if source.eligible[j]][:ANTECEDENT_SENTENCES]:
+        if names := candidates(j):
+            break
+    lede = next((j for j, ok in enumerate(source.eligible) if ok), i)
+    if lede < i:
+        names += candidates(lede)
+    return " ; ".join(names)
+
+
+def _common_word(source: Source, word: str) -> bool:
+    """Whether a word of a name is also an ordinary lower-case word of the article ("library"
+    in "the Central Library" and "library director")."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", source.text))
+
+
+def _stood_for(
+    source: Source, toks: tuple[wording.Token, ...], held: tuple[int, ...], clause: _Clause
+) -> set[int]:
+    """Statement words its evidence says by a pronoun or a bare description that points back
+    to them: "The central bank's next meeting" for "Its next meeting" after a sentence naming
+    the bank; "north of Keldrow" for "north of the town". The words must stand where the
+    anaphor stands and be in the sentences just before; a name whose head is an ordinary word
+    of the article is not taken ("the branch" does not stand for "the Central Library")."""
+    missing = [
+        k for k in clause.words if not any(i in source.sentences_with(toks[k].stem) for i in held)
+    ]
+    out: set[int] = set()
+    runs: list[list[int]] = []
+    for k in missing:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    for run in runs:
+        capital = all(toks[k].capital for k in run)
+        if capital and _common_word(source, toks[run[-1]].text.rstrip("'s’")):
+            continue
+        for i in held:
+            etoks = source.tokens_of(i)
+            # a name among those the anaphor may point to; of a description its head in the
+            # sentences before ("the bank"), its modifiers anywhere in the article ("central")
+            for a, b, pronoun in _anaphors(etoks):
+                if not (capital or pronoun) or not _aligned(
+                    toks, run[0], run[-1], etoks, (a, b, pronoun)
+                ):
+                    continue
+                personal = etoks[a].text.lower() in _PERSONAL
+                before = fold_text(
+                    _antecedents(source, i, personal=personal)
+                    if capital
+                    else _antecedent_text(source, i)
+                )
+                if all(
+                    has_word_starting(before if k == run[-1] or capital else source.folded, t.stem)
+                    for k in run
+                    for t in [toks[k]]
+                ):
+                    out.update(run)
+                    break
+            if set(run) <= out:
+                break
+    return out
+
+
+def _name_stood_for(
+    source: Source,
+    text: str,
+    toks: tuple[wording.Token, ...],
+    name: str,
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+) -> bool:
+    """Whether every word of a name is one its evidence says by an anaphor (see _stood_for)."""
+    at = text.find(name)
+    ks = [k for k, t in enumerate(toks) if at >= 0 and at <= t.start < at + len(name)]
+    ks = [k for k in ks if wording.is_content(toks[k])]
+    if not ks:
+        return False
+    for clause, held in bound:
+        if clause.start <= at < clause.end and set(ks) <= _stood_for(source, toks, held, clause):
+            return True
+    return False
+
+
 def _named_tokens(
     text: str, toks: tuple[wording.Token, ...], names: list[str], folded: str
 ) -> set[int]:
@@ -920,7 +1085,7 @@ def _sentences_of(bound: list[tuple[_Clause, tuple[int, ...]]], name: str, text:
 
 # A statement that keeps the article's hedge does not state the thing as fact.
 _HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|told|"
+    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|saying|told|"
     r"speculat\w*|purportedly|apparently)\b",
     re.IGNORECASE,
 )
@@ -960,6 +1125,7 @@ def _attribution_reasons(
         if not any(
             attribution.in_evidence(speaker, source.speakers(i))
             or _described(source, speaker, source.speakers(i))
+            or _speaker_stood_for(source, speaker, i)
             for i in carriers
         ):
             if credited:
@@ -972,12 +1138,44 @@ def _attribution_reasons(
     lead = wording.subject_words(toks, first.start, first.end) if first else set()
     for clause, sentence_ids in content:
         own_subject = wording.subject_words(toks, clause.start, clause.end)
-        subject = {toks[k].stem for k in own_subject | lead}
+        subject = {toks[k].stem for k in own_subject | lead | _possessors(toks, clause)}
         if any(_names_speaker(source, i, subject) for i in sentence_ids):
             continue  # "The company plans to cut 350 jobs": its own plan, as it says
         if all(_reported(source, i, clause, toks) for i in sentence_ids):
             return ["the article attributes this to a source, but the claim states it as fact"]
     return []
+
+
+_GENERIC_SPEAKER = re.compile(
+    rf"\b(?:the|its)\s+(?:{'|'.join(sorted(attribution.ORG_HEADS))})\b", re.IGNORECASE
+)
+
+
+def _speaker_stood_for(source: Source, speaker: str, i: int) -> bool:
+    """Whether sentence i's speaker is "the company" (or another bare organisation noun) and
+    the credited source is named in the sentences just before: "The company said ..." after
+    "Arvo Steelworks ... said it would invest"."""
+    if attribution.generic(speaker) or not _GENERIC_SPEAKER.search(source.speakers(i)):
+        return False
+    words = attribution.name_words(speaker)
+    if not words or _common_word(source, words[-1]):
+        return False
+    names = _antecedents(source, i)
+    return attribution.in_evidence(speaker, fold_text(names), names)
+
+
+def _possessors(toks: tuple[wording.Token, ...], clause: _Clause) -> set[int]:
+    """The possessives before a clause's first verb: "The company's order backlog was ..."
+    reports the company's own figure."""
+    out: set[int] = set()
+    for k, t in enumerate(toks):
+        if not clause.start <= t.start < clause.end or not t.text[0].isalpha():
+            continue
+        if wording.is_verb(toks, k):
+            break
+        if t.text.endswith(("'s", "’s")):
+            out.add(k)
+    return out
 
 
 def _described(source: Source, name: str, spoken: str) -> bool:

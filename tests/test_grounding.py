@@ -233,6 +233,12 @@ PORT = (
     "Ferry traffic to the quay rose to 41,000 trips last year, according to terminal manager "
     "Anil Ruud.\n"
     '"We are not worried about the schedule," the port authority said.\n'
+    "Brill Marine won the dredging contract in March.\n"
+    "The company said the work would take two years.\n"
+    "The board will pay the company in four instalments.\n"
+    "Brill Marine employs about 600 people.\n"
+    "Marine engineer Sofia Lund said the contract was fair.\n"
+    "The company said the dredgers would arrive in May.\n"
 )
 
 
@@ -388,6 +394,19 @@ ROOT_CAUSES = [
      "We are not worried about the schedule", "the port authority", True, None),
     ("R", "port", "sentence", "Harbour master Lena Okoro told the board that silt had cut the storm-battered channel's depth by two metres.",
      "", None, True, None),
+    # S: a pronoun or "the company" stands for the name given just before (where it stands)
+    ("S", "port", "sentence", "The board will pay Brill Marine in four instalments.", "", None, True, None),
+    ("S", "port", "sentence", "The board will pay Anil Ruud in four instalments.", "", None, False, "Ruud"),
+    ("S", "port", "claim", "Brill Marine said the work would take two years.",
+     "The company said the work would take two years", "Brill Marine", True, None),
+    ("S", "port", "claim", "Anil Ruud said the work would take two years.",
+     "The company said the work would take two years", "Anil Ruud", False, None),
+    ("S", "port", "sentence", "The company's work would take two years.", "", None, True, None),
+    ("S", "port", "claim", "Brill Marine said the dredgers would arrive in May.",
+     "The company said the dredgers would arrive in May", "Brill Marine", True, None),
+    ("S", "port", "claim", "Sofia Lund said the dredgers would arrive in May.",
+     "The company said the dredgers would arrive in May", "Sofia Lund", False, None),
+    ("S", "port", "sentence", "Brill Marine has about 600 employees.", "", None, True, None),
 ]  # fmt: skip
 
 
