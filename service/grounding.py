@@ -910,9 +910,11 @@ def _anaphors(etoks: tuple[wording.Token, ...]) -> list[tuple[int, int, bool]]:
         elif low in _DEFINITE and j + 1 < len(etoks):
             n = etoks[j + 1]
             bare = j + 2 >= len(etoks) or not wording.is_content(etoks[j + 2])
-            if n.text[0].islower() and wording.is_content(n) and bare:
-                if not wording.is_verb(etoks, j + 1):
-                    out.append((j, j + 2, False))
+            noun = (
+                n.text[0].islower() and wording.is_content(n) and not wording.is_verb(etoks, j + 1)
+            )
+            if noun and bare:
+                out.append((j, j + 2, False))
     return out
 
 
