@@ -434,7 +434,7 @@ def check_figures(claim: str, evidence: str) -> list[str]:
             reason = _check_date(figure, found) if is_date else _check_number(figure, found)
         if reason:
             reasons.append(reason)
-    return reasons or _swapped(claim, evidence)
+    return reasons or swapped(claim, evidence)
 
 
 def _check_tally(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
@@ -460,7 +460,7 @@ def _context(text: str, f: Figure) -> set[str]:
     return {w.lower()[:5] for w in before + after if w.lower() not in _CONTEXT_SKIP}
 
 
-def _swapped(claim: str, evidence: str) -> list[str]:
+def swapped(claim: str, evidence: str) -> list[str]:
     """Two figures of the claim that the evidence has, each in the other's place: "widen to 2.7
     percent next year, from 3.1 percent" against "widen to 3.1 percent next year, from 2.7"."""
     mine = [f for f in figures_of(claim) if f.value is not None or f.kind == "tally"]

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from service import attribution, roles, wording
+from service import attribution, figures, roles, wording
 from service.chunking import Layout, Span, sentences, split
 from service.figures import check_figures, figures_of
 
@@ -778,6 +778,11 @@ def check_statement(
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
     )
+    if len(clauses) > 1 and not any("swaps" in r for r in reasons):
+        # figures of two clauses exchanged ("charges of $65 million, with savings of $40
+        # million" against the other way round): each clause alone has its figure right
+        everything = " ".join(source.sentence_text(i) for i in chosen)
+        reasons.extend(figures.swapped(said, everything))
     for i in sorted({i for _, held in bound for i in held}):
         if swapped := roles.role_reasons(text, 0, len(text), source.tokens_of(i)):
             reasons.extend(swapped)

@@ -559,6 +559,12 @@ def quantified_away(toks: tuple[Token, ...], i: int) -> bool:
     return False
 
 
+def _side(toks: tuple[Token, ...], i: int) -> str | None:
+    """Which side a verb takes: "voted for" / "voted against", "argued against"."""
+    after = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+    return after if after in {"for", "against"} else None
+
+
 def _decided(toks: tuple[Token, ...], i: int) -> bool:
     """Whether toks[i] is what a body decided to do: "voted (6-3 on Tuesday) to raise"."""
     if i < 2 or toks[i - 1].text.lower() != "to":
@@ -611,6 +617,10 @@ def polarity_reasons(statement: str, evidence: str) -> list[str]:
                 reasons.append(f"the article denies {t.text!r}, which it affirms")
             continue
         hits = verb_hits
+        side = _side(s_toks, i)
+        if side and all(_side(e_toks, j) not in (None, side) for j in hits):
+            reasons.append(f"it says {t.text!r} {side}, but the article says it the other way")
+            continue
         s_neg = negated(s_toks, i)
         if all(negated(e_toks, j) != s_neg for j in hits):
             reasons.append(
