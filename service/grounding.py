@@ -737,7 +737,7 @@ def check_statement(
         referents = " ".join(source.referents(i) for i in held)
         own_folded = fold_text(own)
         named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
-        named |= _stood_for(source, toks, held, clause)
+        named |= _stood_for(source, toks, held, clause, subject)
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
@@ -900,6 +900,7 @@ def _part_of_other_name(name: str, sentence: str) -> bool:
 
 
 _PRONOUNS = frozenset("it its they their them he she his her".split())
+_BE = frozenset("is are was were".split())
 _DEFINITE = frozenset("the this both".split())
 ANTECEDENT_SENTENCES = 3  # how far back "the company" or "its" may point
 
@@ -912,6 +913,8 @@ def _anaphors(etoks: tuple[wording.Token, ...]) -> list[tuple[int, int, bool]]:
         low = t.text.lower()
         if low in _PRONOUNS:
             out.append((j, j + 1, True))
+        elif low in {"this", "that"} and j + 1 < len(etoks) and etoks[j + 1].text.lower() in _BE:
+            out.append((j, j + 1, True))  # "This is a tax on ..."
         elif low in _DEFINITE and j + 1 < len(etoks):
             n = etoks[j + 1]
             bare = j + 2 >= len(etoks) or not wording.is_content(etoks[j + 2])
@@ -946,10 +949,13 @@ def _aligned(
     return any(x is not None and y is not None and wording.related(x, y) for x, y in pairs)
 
 
-def _antecedent_text(source: Source, i: int) -> str:
-    """The eligible sentences just before sentence i, as written."""
+def _antecedent_text(source: Source, i: int, *, lede: bool = False) -> str:
+    """The eligible sentences just before sentence i, as written (and the lede, if asked)."""
     before = [j for j in range(i - 1, -1, -1) if source.eligible[j]][:ANTECEDENT_SENTENCES]
-    return " ".join(source.sentence_text(j) for j in sorted(before))
+    first = next((j for j, ok in enumerate(source.eligible) if ok), i)
+    if lede and first < i:
+        before.append(first)
+    return " ".join(source.sentence_text(j) for j in sorted(set(before)))
 
 
 _PERSONAL = frozenset("he she his her him".split())
@@ -996,7 +1002,11 @@ def _common_word(source: Source, word: str) -> bool:
 
 
 def _stood_for(
-    source: Source, toks: tuple[wording.Token, ...], held: tuple[int, ...], clause: _Clause
+    source: Source,
+    toks: tuple[wording.Token, ...],
+    held: tuple[int, ...],
+    clause: _Clause,
+    subject: set[int] | None = None,
 ) -> set[int]:
     """Statement words its evidence says by a pronoun or a bare description that points back
     to them: "The central bank's next meeting" for "Its next meeting" after a sentence naming
@@ -1022,21 +1032,20 @@ def _stood_for(
             # a name among those the anaphor may point to; of a description its head in the
             # sentences before ("the bank"), its modifiers anywhere in the article ("central")
             for a, b, pronoun in _anaphors(etoks):
-                if not (capital or pronoun) or not _aligned(
-                    toks, run[0], run[-1], etoks, (a, b, pronoun)
-                ):
+                if not _aligned(toks, run[0], run[-1], etoks, (a, b, pronoun)):
                     continue
-                personal = etoks[a].text.lower() in _PERSONAL
-                before = fold_text(
-                    _antecedents(source, i, personal=personal)
-                    if capital
-                    else _antecedent_text(source, i)
-                )
-                if all(
-                    has_word_starting(before if k == run[-1] or capital else source.folded, t.stem)
-                    for k in run
-                    for t in [toks[k]]
-                ):
+                if not (capital or pronoun) and set(run) & (subject or set()):
+                    continue  # "the central bank forecasts" is not "the ministry forecasts"
+                if capital:
+                    personal = etoks[a].text.lower() in _PERSONAL
+                    before = fold_text(_antecedents(source, i, personal=personal))
+                    found = all(has_word_starting(before, toks[k].stem) for k in run)
+                else:  # "the fare increase" for "the measure" after "voted to raise the fare"
+                    said = frozenset(wording.stems_of(_antecedent_text(source, i, lede=True)))
+                    found = wording.same_word(toks[run[-1]].stem, said) and all(
+                        has_word_starting(source.folded, toks[k].stem) for k in run[:-1]
+                    )
+                if found:
                     out.update(run)
                     break
             if set(run) <= out:

@@ -239,7 +239,7 @@ PORT = (
     "Brill Marine employs about 600 people.\n"
     "Marine engineer Sofia Lund said the contract was fair.\n"
     "The company said the dredgers would arrive in May.\n"
-    "Board member Iris Vale voted against the plan.\n"
+    "Board member Iris Vale voted against the proposal.\n"
     "The contract is worth $18 million, with a bonus of $3 million for early completion.\n"
 )
 
@@ -397,8 +397,9 @@ ROOT_CAUSES = [
     ("R", "port", "sentence", "Harbour master Lena Okoro told the board that silt had cut the storm-battered channel's depth by two metres.",
      "", None, True, None),
     # T: the side a vote takes; figures of two clauses exchanged
-    ("T", "port", "sentence", "Board member Iris Vale voted for the plan.", "", None, False, "other way"),
-    ("T", "port", "sentence", "Board member Iris Vale voted against the plan.", "", None, True, None),
+    ("T", "port", "sentence", "Board member Iris Vale voted for the proposal.", "", None, False, "other way"),
+    ("T", "port", "sentence", "Board member Iris Vale voted against the proposal.", "", None, True, None),
+    ("S", "port", "sentence", "Board member Iris Vale voted against the channel dredging.", "", None, True, None),
     ("T", "port", "sentence", "The contract is worth $3 million, with a bonus of $18 million for early completion.",
      "", None, False, "swaps"),
     ("T", "port", "sentence", "The contract is worth $18 million, with a bonus of $3 million for early completion.",
