@@ -38,6 +38,8 @@ SENTENCE_CUTOFF = 60.0
 # Share of a statement's content words that may be absent from its evidence when none of them
 # is a verb or a name (paraphrase allowance: an adjective or noun exchanged for another).
 MAX_UNSUPPORTED_WORDS = 0.2
+# How much a figure of the statement counts towards choosing its sentence (a word counts 1).
+FIGURE_WEIGHT = 2.0
 # A line of at most this many words without a sentence end is a heading, never evidence.
 HEADING_WORDS = 14
 # Text addressed to the reading machine, not to the article's readers.
@@ -606,7 +608,7 @@ def _best_sentences(
     least as well as any other.
     """
     holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
-    holders += [(frozenset(source.sentences_with_value(v)), 2.0) for v in clause.values]
+    holders += [(frozenset(source.sentences_with_value(v)), FIGURE_WEIGHT) for v in clause.values]
     kinds = [(h, w, toks[k].capital) for (h, w), k in zip(holders, clause.words, strict=False)]
     kinds += [(h, w, False) for h, w in holders[len(clause.words) :]]
     score: dict[int, float] = {}
@@ -727,7 +729,12 @@ def check_statement(
             continue
         own = " ".join(source.sentence_text(i) for i in held)
         clause_text = text[clause.start : clause.end]
-        reasons.extend(check_figures(clause_text, own))
+        figure_reasons = check_figures(clause_text, own)
+        if figure_reasons and _figure_pointed_at(clause_text, own):
+            # "said that distance was a real barrier" after "... 2.4 kilometres down the road"
+            before = " ".join(_antecedent_text(source, i) for i in held)
+            figure_reasons = check_figures(clause_text, f"{before} {own}")
+        reasons.extend(figure_reasons)
         subject = wording.subject_words(toks, clause.start, clause.end)
         spoken_subject: set[int] = set()
         if stated_speaker:  # a reported clause's subject is often a pronoun in the quote
@@ -999,6 +1006,21 @@ def _common_word(source: Source, word: str) -> bool:
     """Whether a word of a name is also an ordinary lower-case word of the article ("library"
     in "the Central Library" and "library director")."""
     return bool(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", source.text))
+
+
+_AFTER_FIGURE = re.compile(r"^(?:-[A-Za-z]+)?\s+([a-z][a-z-]+)")
+
+
+def _figure_pointed_at(clause: str, evidence: str) -> bool:
+    """Whether the evidence says a figure's noun by a demonstrative: "the 2.4-kilometre
+    distance" for "that distance" (the figure itself in the sentences before)."""
+    for f in figures_of(clause):
+        m = _AFTER_FIGURE.match(clause[f.end :])
+        if m and re.search(
+            rf"\b(?:that|this|those|these)\s+{re.escape(m.group(1))}\b", evidence, re.I
+        ):
+            return True
+    return False
 
 
 def _stood_for(

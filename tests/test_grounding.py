@@ -241,6 +241,8 @@ PORT = (
     "The company said the dredgers would arrive in May.\n"
     "Board member Iris Vale voted against the proposal.\n"
     "The contract is worth $18 million, with a bonus of $3 million for early completion.\n"
+    "The nearest dry dock is 14 kilometres up the coast.\n"
+    "Okoro said that distance made repairs slow.\n"
 )
 
 
@@ -404,6 +406,8 @@ ROOT_CAUSES = [
      "", None, False, "swaps"),
     ("T", "port", "sentence", "The contract is worth $18 million, with a bonus of $3 million for early completion.",
      "", None, True, None),
+    ("S", "port", "sentence", "Okoro said the 14-kilometre distance made repairs slow.", "", None, True, None),
+    ("S", "port", "sentence", "Okoro said the 40-kilometre distance made repairs slow.", "", None, False, "40"),
     # S: a pronoun or "the company" stands for the name given just before (where it stands)
     ("S", "port", "sentence", "The board will pay Brill Marine in four instalments.", "", None, True, None),
     ("S", "port", "sentence", "The board will pay Anil Ruud in four instalments.", "", None, False, "Ruud"),
