@@ -281,6 +281,8 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
     hyphened = g["hy"] and g["hy"].lower() not in SCALE_WORDS
     noun, plural = (g["hy"], False) if hyphened else _head_noun(text, m.end())
     unit = _normalize_unit(noun) if noun else None
+    if unit in _HUMAN and _DIED.match(text, m.end()):
+        unit = "deaths"  # "600 soldiers sent to Russia have died" counts 600 deaths
     if unit and not hyphened and (rate := _rate(text, m.end(), noun or "")):
         unit = f"{unit}/{rate}"  # "40 litres per second" is not "40 litres per minute"
     if g["ord"] or g["ordword"]:
@@ -292,6 +294,13 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
             return Figure(figure_text, value, "year", digits, None, start, end)
     kind = "money" if unit in MONEY_UNITS else "duration" if unit in TIME_UNITS else "count"
     return Figure(figure_text, value, kind, unit, qual, start, end)
+
+
+_HUMAN = set(_w("troops people civilians residents workers children men women"))
+# The counted people died: up to six words (no figure, no clause break) before the verb.
+_DIED = re.compile(
+    r"(?:[ \t]+[A-Za-z'-]+){1,6}?[ \t]+(?:have|had|has)?[ \t]*(?:died|been[ \t]+killed|were[ \t]+killed)\b"
+)
 
 
 def _rate(text: str, pos: int, noun: str) -> str | None:

@@ -213,6 +213,12 @@ def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
         ("about 30 tonnes of silt per hour", [("about 30", 30.0, "count", "tonnes/hours")]),
         ("$2.5 million a year", [("$2.5 million", 2.5e6, "money", "usd/years")]),
         ("30 tonnes a barge", [("30", 30.0, "count", "tonnes")]),
+        # people said to have died are counted as deaths
+        ("about 90 workers trapped in the mine have died", [("about 90", 90.0, "count", "deaths")]),
+        (
+            "about 90 workers trapped in the mine were rescued",
+            [("about 90", 90.0, "count", "workers")],
+        ),
     ],
 )
 def test_figure_forms_and_units(
