@@ -29,7 +29,8 @@ def summary(text: str) -> list[tuple[str, float | None, str, str | None, str | N
         ),
         ("15000 troops", [("15000", 15000.0, "count", "troops", None)]),
         ("fifteen thousand troops", [("fifteen thousand", 15000.0, "count", "troops", None)]),
-        ("Four people died", [("Four", 4.0, "count", "people", None)]),
+        ("Four people were hurt", [("Four", 4.0, "count", "people", None)]),
+        ("Four people died", [("Four", 4.0, "count", "deaths", None)]),  # people who died: deaths
         ("a hundred and five children", [("a hundred and five", 105.0, "count", "children", None)]),
         ("1 soldier was hurt", [("1", 1.0, "count", "troops", None)]),
         ("$8.5 billion in aid", [("$8.5 billion", 8.5e9, "money", "usd", None)]),
@@ -112,7 +113,8 @@ def test_figure_is_frozen() -> None:
         ("about 15,000 troops; over 4,700 casualties, about 600 deaths", ARTICLE, []),
         ("15,000 soldiers and 4,700 casualties including 600 deaths", ARTICLE, []),
         # Right figure, wrong unit.
-        ("600 soldiers were killed", ARTICLE, ["article: about 600 deaths; claim: 600 troops"]),
+        ("600 soldiers were wounded", ARTICLE, ["article: about 600 deaths; claim: 600 troops"]),
+        ("600 soldiers were killed", ARTICLE, []),  # the article's 600 deaths
         ("30 percent of voters", "30 voters came", ["figure 30 percent not in the evidence"]),
         # Word number against digits, both ways.
         ("fifteen thousand North Korean troops", ARTICLE, []),
