@@ -219,7 +219,7 @@ def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
         ("about 90 workers trapped in the mine have died", [("about 90", 90.0, "count", "deaths")]),
         (
             "about 90 workers trapped in the mine were rescued",
-            [("about 90", 90.0, "count", "workers")],
+            [("about 90", 90.0, "count", "people")],
         ),
     ],
 )
