@@ -45,6 +45,10 @@ _OPENING = frozenset("on upon against for about into onto over with from in at t
 _ENDS = frozenset(
     "that which who whom whose whether when while because if than as after before".split()
 )
+# Participles that work as prepositions: "given the volatile landscape".
+_PREPOSITIONAL = frozenset(
+    "given including following according regarding concerning excluding considering".split()
+)
 MAX_WORDS = 5
 _BREAK = frozenset(',;:()"“”—–')  # clause punctuation ends a phrase (quotation marks are skipped)
 _QUOTES = frozenset('"“”')
@@ -181,6 +185,39 @@ def _substituted(
     )
 
 
+def _direct(toks: tuple[Token, ...], k: int) -> bool:
+    """Whether an active verb takes its object directly: "lowered its forecast" (not "felt at
+    the surface", "was cut", "to stop at")."""
+    if _passive(toks, k) or k + 1 >= len(toks):
+        return False
+    after = toks[k + 1].text.lower()
+    return after in _INSIDE or (toks[k + 1].text[0].isalpha() and wording.is_content(toks[k + 1]))
+
+
+def _misplaced(
+    mine: frozenset[str],
+    theirs: frozenset[str],
+    j: int,
+    evidence: tuple[Token, ...],
+    ev_verbs: list[int],
+    verb: str,
+) -> bool:
+    """Whether the statement's patient is, in the evidence, another verb's and not this one's:
+    "lowered its revenue forecast" against "kept its revenue forecast ..., but lowered its
+    margin outlook"."""
+    if not mine or not theirs or _overlap(mine, theirs):
+        return False
+    if not _direct(evidence, j):
+        return False
+    for u in ev_verbs:
+        if u == j or wording.related(evidence[u].stem, verb) or not _direct(evidence, u):
+            continue
+        other = roles(evidence, u).patient
+        if 2 * _overlap(mine, other) > len(mine):
+            return True
+    return False
+
+
 def _verbs(toks: tuple[Token, ...], start: int, end: int) -> list[int]:
     return [
         k
@@ -188,6 +225,7 @@ def _verbs(toks: tuple[Token, ...], start: int, end: int) -> list[int]:
         if start <= t.start < end
         and t.text[0].isalpha()
         and (wording.is_content(t) or t.text.lower() in _TELLING)
+        and t.text.lower() not in _PREPOSITIONAL
         and wording.is_verb(toks, k)
     ]
 
@@ -213,6 +251,12 @@ def role_reasons(statement: str, start: int, end: int, evidence: tuple[Token, ..
     for k, hits in matched:
         if all(_substituted(mine[k].agent, theirs[j].agent, ev_words, my_words) for j in hits):
             return [f"it gives {toks[k].text!r} another subject than the article does"]
+    for k, hits in matched:
+        if not _direct(toks, k):
+            continue
+        if all(_misplaced(mine[k].patient, theirs[j].patient, j, evidence, ev_verbs, toks[k].stem)
+               for j in hits):  # fmt: skip
+            return [f"the article says {toks[k].text!r} of something else"]
     for (k1, h1), (k2, h2) in itertools.combinations(matched, 2):
         if wording.related(toks[k1].stem, toks[k2].stem) or len(h1) != 1 or len(h2) != 1:
             continue

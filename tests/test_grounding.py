@@ -243,6 +243,7 @@ PORT = (
     "The contract is worth $18 million, with a bonus of $3 million for early completion.\n"
     "The nearest dry dock is 14 kilometres up the coast.\n"
     "Okoro said that distance made repairs slow.\n"
+    "The board kept its budget of $9 million, but trimmed its hiring target.\n"
 )
 
 
@@ -408,6 +409,8 @@ ROOT_CAUSES = [
      "", None, True, None),
     ("S", "port", "sentence", "Okoro said the 14-kilometre distance made repairs slow.", "", None, True, None),
     ("S", "port", "sentence", "Okoro said the 40-kilometre distance made repairs slow.", "", None, False, "40"),
+    ("N", "port", "sentence", "The board trimmed its budget of $9 million.", "", None, False, "something else"),
+    ("N", "port", "sentence", "The board kept its budget of $9 million.", "", None, True, None),
     # S: a pronoun or "the company" stands for the name given just before (where it stands)
     ("S", "port", "sentence", "The board will pay Brill Marine in four instalments.", "", None, True, None),
     ("S", "port", "sentence", "The board will pay Anil Ruud in four instalments.", "", None, False, "Ruud"),
