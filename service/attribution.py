@@ -161,7 +161,16 @@ def _has_word(haystack: str, word: str) -> bool:
 
 
 def acronym(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper()).lower()
+    """The initials of a name's capitalized words, lower case; "" when they spell a common
+    word ("Ingrid Solberg" -> "is", which would match every "is" of a folded text)."""
+    short = "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper()).lower()
+    return "" if short in FUNCTION_WORDS or short in _COMMON_SHORT else short
+
+
+# Two- and three-letter words that initials may spell (beyond the function words).
+_COMMON_SHORT = frozenset(
+    "am an as at be by do go he if in is it me my no of oh on or ox so to up us we".split()
+)
 
 
 def _whole_or_acronym(name: str, folded_text: str) -> bool:
@@ -186,10 +195,13 @@ def in_article(name: str, article_folded: str) -> bool:
     return bool(words) and all(_has_word(article_folded, w) for w in words)
 
 
-def in_evidence(name: str, evidence_folded: str) -> bool:
+def in_evidence(name: str, evidence_folded: str, original: str | None = None) -> bool:
     """Whether the evidence refers to the source: its full name, its acronym, a distinctive
     word of a person's name (the surname on second reference), or an organisation by its head
-    noun with one more of its words, or as "the <head>"."""
+    noun with one more of its words, or as "the <head>". Given the evidence as written
+    (`original`), a lone word of the name counts only where it is capitalized there, or as
+    "the <last word>" ("the river" for the Orlen River): "library director" does not name the
+    "Central Library"."""
     if _whole_or_acronym(name, evidence_folded):
         return True
     words = name_words(name)
@@ -205,7 +217,22 @@ def in_evidence(name: str, evidence_folded: str) -> bool:
             any(_has_word(evidence_folded, f"{d} {h}") for d in ("the", "its", "that"))
             for h in heads
         )
-    return any(len(w) > 2 and _has_word(evidence_folded, w) for w in words)
+    return any(
+        len(w) > 2
+        and _has_word(evidence_folded, w)
+        and (
+            original is None
+            or _capitalized_in(original, w)
+            or (w == words[-1] and _has_word(evidence_folded, f"the {w}"))  # "the river"
+        )
+        for w in words
+    )
+
+
+def _capitalized_in(text: str, word: str) -> bool:
+    """Whether word (lower case) stands capitalized in text, as a whole word."""
+    pattern = rf"(?<![\w-]){re.escape(word)}(?![\w-])"
+    return any(text[m.start()].isupper() for m in re.finditer(pattern, text, re.IGNORECASE))
 
 
 def quoted_spans(text: str) -> list[tuple[int, int]]:

@@ -55,7 +55,7 @@ QUALIFIER_OK: dict[str, set[str | None]] = {
 # Near-synonymous counted nouns (plural form) -> the one unit both are compared as.
 UNIT_SYNONYMS: dict[str, str] = {
     "soldiers": "troops", "servicemen": "troops", "fatalities": "deaths", "deads": "deaths",
-    "persons": "people", "individuals": "people", "kids": "children", "dollars": "usd",
+    "persons": "people", "individuals": "people", "employees": "people", "workers": "people", "kids": "children", "dollars": "usd",
     "euros": "eur", "mins": "minutes", "hrs": "hours", "secs": "seconds", "yrs": "years",
     # unit abbreviations and spellings, as _normalize_unit pluralizes them
     "kms": "kilometres", "kilometers": "kilometres", "meters": "metres", "mms": "millimetres",
@@ -274,10 +274,17 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
     if g["pct"]:
         return Figure(figure_text, value, "percent", "percent", qual, start, end)
     if g["cur"]:
-        return Figure(figure_text, value, "money", CURRENCIES[g["cur"]], qual, start, end)
+        currency = CURRENCIES[g["cur"]]
+        if rate := _rate(text, m.start(), figure_text):  # "$4.6 million a year"
+            currency = f"{currency}/{rate}"
+        return Figure(figure_text, value, "money", currency, qual, start, end)
     hyphened = g["hy"] and g["hy"].lower() not in SCALE_WORDS
     noun, plural = (g["hy"], False) if hyphened else _head_noun(text, m.end())
     unit = _normalize_unit(noun) if noun else None
+    if unit in _HUMAN and _DIED.match(text, m.end()):
+        unit = "deaths"  # "600 soldiers sent to Russia have died" counts 600 deaths
+    if unit and not hyphened and (rate := _rate(text, m.end(), noun or "")):
+        unit = f"{unit}/{rate}"  # "40 litres per second" is not "40 litres per minute"
     if g["ord"] or g["ordword"]:
         return Figure(figure_text, value, "ordinal", unit, qual, start, end)
     digits = g["digits"] or ""
@@ -289,6 +296,39 @@ def _number(m: re.Match[str], text: str) -> Figure | None:
     return Figure(figure_text, value, kind, unit, qual, start, end)
 
 
+_HUMAN = set(_w("troops people civilians residents workers children men women"))
+# The counted people died: up to six words (no figure, no clause break) before the verb.
+_DIED = re.compile(
+    r"(?:[ \t]+[A-Za-z'-]+){1,6}?[ \t]+(?:have|had|has)?[ \t]*(?:died|been[ \t]+killed|were[ \t]+killed)\b"
+)
+
+
+def _rate(text: str, pos: int, noun: str) -> str | None:
+    """The unit a counted noun is taken per ("litres per second", "tonnes a day"), if any."""
+    window = text[pos : pos + 80]
+    at = window.find(noun)
+    if at < 0:
+        return None
+    m = _RATE.match(window, at + len(noun))
+    if not m:
+        return None
+    per = m.group(2).lower()
+    if m.group(1).lower() != "per" and _normalize_unit(per) not in TIME_UNITS:
+        return None  # "40 litres a well" is not a rate; "a second", "an hour" are
+    return _normalize_unit(per)
+
+
+def _unit_ok(claim: str | None, evidence: str | None) -> bool:
+    """Whether a claimed unit matches the evidence's: equal, unknown on one side, or the claim
+    leaving out the evidence's rate ("40 litres" for "40 litres per second")."""
+    if claim is None or evidence is None or claim == evidence:
+        return True
+    return "/" not in claim and evidence.split("/")[0] == claim
+
+
+_RATE = re.compile(
+    r"(?:[ \t]+of[ \t]+[A-Za-z'-]+)?[ \t]+(per|a|an|each|every)[ \t]+([A-Za-z]+)\b", re.IGNORECASE
+)  # "40 litres per second", "30 tonnes of silt a day"
 TALLY_RE = re.compile(r"(?<![\w.,/-])(\d{1,2})-(\d{1,2})(?![\w%/-]|\.\d)")
 
 
@@ -371,7 +411,7 @@ def _check_number(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
         and _kind_ok(claim, ev)
         and math.isclose(ev.value, claim.value, rel_tol=1e-6)
     ]
-    same_unit = [ev for ev in same_value if None in (ev.unit, claim.unit) or ev.unit == claim.unit]
+    same_unit = [ev for ev in same_value if _unit_ok(claim.unit, ev.unit)]
     if any(
         claim.qualifier is None or ev.qualifier in QUALIFIER_OK[claim.qualifier] for ev in same_unit
     ):
@@ -403,7 +443,7 @@ def check_figures(claim: str, evidence: str) -> list[str]:
             reason = _check_date(figure, found) if is_date else _check_number(figure, found)
         if reason:
             reasons.append(reason)
-    return reasons or _swapped(claim, evidence)
+    return reasons or swapped(claim, evidence)
 
 
 def _check_tally(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
@@ -429,7 +469,7 @@ def _context(text: str, f: Figure) -> set[str]:
     return {w.lower()[:5] for w in before + after if w.lower() not in _CONTEXT_SKIP}
 
 
-def _swapped(claim: str, evidence: str) -> list[str]:
+def swapped(claim: str, evidence: str) -> list[str]:
     """Two figures of the claim that the evidence has, each in the other's place: "widen to 2.7
     percent next year, from 3.1 percent" against "widen to 3.1 percent next year, from 2.7"."""
     mine = [f for f in figures_of(claim) if f.value is not None or f.kind == "tally"]

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from service import attribution, wording
+from service import attribution, figures, roles, wording
 from service.chunking import Layout, Span, sentences, split
 from service.figures import check_figures, figures_of
 
@@ -38,6 +38,8 @@ SENTENCE_CUTOFF = 60.0
 # Share of a statement's content words that may be absent from its evidence when none of them
 # is a verb or a name (paraphrase allowance: an adjective or noun exchanged for another).
 MAX_UNSUPPORTED_WORDS = 0.2
+# How much a figure of the statement counts towards choosing its sentence (a word counts 1).
+FIGURE_WEIGHT = 2.0
 # A line of at most this many words without a sentence end is a heading, never evidence.
 HEADING_WORDS = 14
 # Text addressed to the reading machine, not to the article's readers.
@@ -51,6 +53,7 @@ _INJECTION = re.compile(
     r"assistant\b|\bif\s+you\s+are\s+an?\s+(?:ai|language\s+model|assistant)\b",
     re.IGNORECASE,
 )
+_FIRST_PERSON = re.compile(r"[\"“][^\"”]*\b(?:we|our|us|i)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:he|she|it|they|his|her|its|their|him|them)\b", re.IGNORECASE)
 # A statement about the text rather than the world: "The article reports on ...".
 _META = re.compile(
@@ -255,7 +258,7 @@ def _acronym_of_phrase_in(acronym: str, haystack: str) -> bool:
 
 
 def _acronym(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w-]*", name) if w[0].isupper())
+    return attribution.acronym(name).upper()
 
 
 class Source:
@@ -533,6 +536,12 @@ class Source:
             return ""
         return " ".join(self.sentence_folds[j] for j in self._before(i))
 
+    def referent_text(self, i: int) -> str:
+        """The sentences `referents` folds, as written."""
+        if not _PRONOUN.search(self.sentence_text(i)):
+            return ""
+        return " ".join(self.sentence_text(j) for j in self._before(i))
+
     def mentions(self, name: str, within_folded: str | None = None) -> bool:
         """Whether a name appears in the text: whole, as its acronym, or every significant word.
 
@@ -599,7 +608,7 @@ def _best_sentences(
     least as well as any other.
     """
     holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
-    holders += [(frozenset(source.sentences_with_value(v)), 2.0) for v in clause.values]
+    holders += [(frozenset(source.sentences_with_value(v)), FIGURE_WEIGHT) for v in clause.values]
     kinds = [(h, w, toks[k].capital) for (h, w), k in zip(holders, clause.words, strict=False)]
     kinds += [(h, w, False) for h, w in holders[len(clause.words) :]]
     score: dict[int, float] = {}
@@ -720,16 +729,27 @@ def check_statement(
             continue
         own = " ".join(source.sentence_text(i) for i in held)
         clause_text = text[clause.start : clause.end]
-        reasons.extend(check_figures(clause_text, own))
+        figure_reasons = check_figures(clause_text, own)
+        if figure_reasons and _figure_pointed_at(clause_text, own):
+            # "said that distance was a real barrier" after "... 2.4 kilometres down the road"
+            before = " ".join(_antecedent_text(source, i) for i in held)
+            figure_reasons = check_figures(clause_text, f"{before} {own}")
+        reasons.extend(figure_reasons)
         subject = wording.subject_words(toks, clause.start, clause.end)
+        spoken_subject: set[int] = set()
         if stated_speaker:  # a reported clause's subject is often a pronoun in the quote
+            if _FIRST_PERSON.search(own):  # "the company was not" for "we are not"
+                spoken_subject = {k for k in subject if not toks[k].capital}
             subject = {k for k in subject if toks[k].capital}
         referents = " ".join(source.referents(i) for i in held)
         own_folded = fold_text(own)
         named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
+        named |= _stood_for(source, toks, held, clause, subject)
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
+                continue
+            if k in spoken_subject:
                 continue
             if t.capital and (
                 (t.text.isupper() and attribution.in_article(t.text, own_folded))  # GDP
@@ -750,8 +770,14 @@ def check_statement(
             + attribution.name_words(attribution.source_name(stated_speaker or ""))
         ):
             continue  # the speaker: checked with the attribution (an apposition is not)
+        elif _name_stood_for(source, text, toks, name, bound):
+            continue  # "the company" for "Vantara" named just before
         elif not any(
-            attribution.in_evidence(name, source.sentence_folds[i] + " " + source.referents(i))
+            attribution.in_evidence(
+                name,
+                source.sentence_folds[i] + " " + source.referents(i),
+                source.sentence_text(i) + " " + source.referent_text(i),
+            )
             and not _part_of_other_name(name, source.sentence_text(i))
             for i in _sentences_of(bound, name, text)
         ):
@@ -759,6 +785,15 @@ def check_statement(
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
     )
+    if len(clauses) > 1 and not any("swaps" in r for r in reasons):
+        # figures of two clauses exchanged ("charges of $65 million, with savings of $40
+        # million" against the other way round): each clause alone has its figure right
+        everything = " ".join(source.sentence_text(i) for i in chosen)
+        reasons.extend(figures.swapped(said, everything))
+    for i in sorted({i for _, held in bound for i in held}):
+        if swapped := roles.role_reasons(text, 0, len(text), source.tokens_of(i)):
+            reasons.extend(swapped)
+            break
     reasons.extend(_apart_reasons(source, toks, bound))
     if decisive:
         reasons.append(
@@ -871,6 +906,194 @@ def _part_of_other_name(name: str, sentence: str) -> bool:
     )
 
 
+_PRONOUNS = frozenset("it its they their them he she his her".split())
+_BE = frozenset("is are was were".split())
+_DEFINITE = frozenset("the this both".split())
+ANTECEDENT_SENTENCES = 3  # how far back "the company" or "its" may point
+
+
+def _anaphors(etoks: tuple[wording.Token, ...]) -> list[tuple[int, int, bool]]:
+    """Token spans of an evidence sentence that point back: pronouns ("its") and bare definite
+    descriptions ("the company", "the town", "both sides"), each with whether it is a pronoun."""
+    out: list[tuple[int, int, bool]] = []
+    for j, t in enumerate(etoks):
+        low = t.text.lower()
+        if low in _PRONOUNS:
+            out.append((j, j + 1, True))
+        elif low in {"this", "that"} and j + 1 < len(etoks) and etoks[j + 1].text.lower() in _BE:
+            out.append((j, j + 1, True))  # "This is a tax on ..."
+        elif low in _DEFINITE and j + 1 < len(etoks):
+            n = etoks[j + 1]
+            bare = j + 2 >= len(etoks) or not wording.is_content(etoks[j + 2])
+            noun = (
+                n.text[0].islower() and wording.is_content(n) and not wording.is_verb(etoks, j + 1)
+            )
+            if noun and bare:
+                out.append((j, j + 2, False))
+    return out
+
+
+def _content_near(toks: tuple[wording.Token, ...], k: int, step: int) -> str | None:
+    """The stem of the nearest content word from toks[k] on, walking by step."""
+    while 0 <= k < len(toks):
+        if toks[k].text[0].isalpha() and wording.is_content(toks[k]):
+            return toks[k].stem
+        k += step
+    return None
+
+
+def _aligned(
+    toks: tuple[wording.Token, ...], first: int, last: int, etoks: tuple[wording.Token, ...],
+    anaphor: tuple[int, int, bool],
+) -> bool:  # fmt: skip
+    """Whether the statement's run toks[first..last] stands where the anaphor stands in its
+    evidence: the nearest content word before it, or after it, is the same on both sides."""
+    a, b, _ = anaphor
+    pairs = (
+        (_content_near(toks, first - 1, -1), _content_near(etoks, a - 1, -1)),
+        (_content_near(toks, last + 1, 1), _content_near(etoks, b, 1)),
+    )
+    return any(x is not None and y is not None and wording.related(x, y) for x, y in pairs)
+
+
+def _antecedent_text(source: Source, i: int, *, lede: bool = False) -> str:
+    """The eligible sentences just before sentence i, as written (and the lede, if asked)."""
+    before = [j for j in range(i - 1, -1, -1) if source.eligible[j]][:ANTECEDENT_SENTENCES]
+    first = next((j for j, ok in enumerate(source.eligible) if ok), i)
+    if lede and first < i:
+        before.append(first)
+    return " ".join(source.sentence_text(j) for j in sorted(set(before)))
+
+
+_PERSONAL = frozenset("he she his her him".split())
+_ROLE_NOUNS = attribution.TITLES | frozenset("manager spokesman spokeswoman resident".split())
+
+
+def _is_person(source: Source, name: str) -> bool:
+    """Whether the article gives the name a person's title or role: "terminal manager Anil
+    Ruud", "Devin Oakes, an analyst at ..." (an organisation is never "the company" then)."""
+    for m in re.finditer(re.escape(name), source.text):
+        before = re.findall(r"[A-Za-z][\w.-]*", source.text[max(0, m.start() - 30) : m.start()])
+        if before and before[-1].lower() in _ROLE_NOUNS and before[-1][0].islower():
+            return True
+        after = re.match(r",\s+(?:a|an|the)\s+((?:[\w-]+\s+){0,3}?[\w-]+)", source.text[m.end() :])
+        if after and after.group(1).split()[-1].lower() in _ROLE_NOUNS:
+            return True
+    return False
+
+
+def _antecedents(source: Source, i: int, *, personal: bool = False) -> str:
+    """The names an anaphor in sentence i may point to, joined: those of the nearest sentence
+    before it that names any (within a few), and those of the lede (the story's subject).
+    "The company said ..." after "Brill Marine won the contract" is Brill Marine, not the
+    manager named two sentences earlier; unless `personal` ("she"), never a person."""
+
+    def candidates(j: int) -> list[str]:
+        found = entities(source.sentence_text(j))
+        return found if personal else [n for n in found if not _is_person(source, n)]
+
+    names: list[str] = []
+    for j in [j for j in range(i - 1, -1, -1) if source.eligible[j]][:ANTECEDENT_SENTENCES]:
+        if names := candidates(j):
+            break
+    lede = next((j for j, ok in enumerate(source.eligible) if ok), i)
+    if lede < i:
+        names += candidates(lede)
+    return " ; ".join(names)
+
+
+def _common_word(source: Source, word: str) -> bool:
+    """Whether a word of a name is also an ordinary lower-case word of the article ("library"
+    in "the Central Library" and "library director")."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", source.text))
+
+
+_AFTER_FIGURE = re.compile(r"^(?:-[A-Za-z]+)?\s+([a-z][a-z-]+)")
+
+
+def _figure_pointed_at(clause: str, evidence: str) -> bool:
+    """Whether the evidence says a figure's noun by a demonstrative: "the 2.4-kilometre
+    distance" for "that distance" (the figure itself in the sentences before)."""
+    for f in figures_of(clause):
+        m = _AFTER_FIGURE.match(clause[f.end :])
+        if m and re.search(
+            rf"\b(?:that|this|those|these)\s+{re.escape(m.group(1))}\b", evidence, re.I
+        ):
+            return True
+    return False
+
+
+def _stood_for(
+    source: Source,
+    toks: tuple[wording.Token, ...],
+    held: tuple[int, ...],
+    clause: _Clause,
+    subject: set[int] | None = None,
+) -> set[int]:
+    """Statement words its evidence says by a pronoun or a bare description that points back
+    to them: "The central bank's next meeting" for "Its next meeting" after a sentence naming
+    the bank; "north of Keldrow" for "north of the town". The words must stand where the
+    anaphor stands and be in the sentences just before; a name whose head is an ordinary word
+    of the article is not taken ("the branch" does not stand for "the Central Library")."""
+    missing = [
+        k for k in clause.words if not any(i in source.sentences_with(toks[k].stem) for i in held)
+    ]
+    out: set[int] = set()
+    runs: list[list[int]] = []
+    for k in missing:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    for run in runs:
+        capital = all(toks[k].capital for k in run)
+        if capital and _common_word(source, toks[run[-1]].text.rstrip("'s’")):
+            continue
+        for i in held:
+            etoks = source.tokens_of(i)
+            # a name among those the anaphor may point to; of a description its head in the
+            # sentences before ("the bank"), its modifiers anywhere in the article ("central")
+            for a, b, pronoun in _anaphors(etoks):
+                if not _aligned(toks, run[0], run[-1], etoks, (a, b, pronoun)):
+                    continue
+                if not (capital or pronoun) and set(run) & (subject or set()):
+                    continue  # "the central bank forecasts" is not "the ministry forecasts"
+                if capital:
+                    personal = etoks[a].text.lower() in _PERSONAL
+                    before = fold_text(_antecedents(source, i, personal=personal))
+                    found = all(has_word_starting(before, toks[k].stem) for k in run)
+                else:  # "the fare increase" for "the measure" after "voted to raise the fare"
+                    said = frozenset(wording.stems_of(_antecedent_text(source, i, lede=True)))
+                    found = wording.same_word(toks[run[-1]].stem, said) and all(
+                        has_word_starting(source.folded, toks[k].stem) for k in run[:-1]
+                    )
+                if found:
+                    out.update(run)
+                    break
+            if set(run) <= out:
+                break
+    return out
+
+
+def _name_stood_for(
+    source: Source,
+    text: str,
+    toks: tuple[wording.Token, ...],
+    name: str,
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+) -> bool:
+    """Whether every word of a name is one its evidence says by an anaphor (see _stood_for)."""
+    at = text.find(name)
+    ks = [k for k, t in enumerate(toks) if at >= 0 and at <= t.start < at + len(name)]
+    ks = [k for k in ks if wording.is_content(toks[k])]
+    if not ks:
+        return False
+    for clause, held in bound:
+        if clause.start <= at < clause.end and set(ks) <= _stood_for(source, toks, held, clause):
+            return True
+    return False
+
+
 def _named_tokens(
     text: str, toks: tuple[wording.Token, ...], names: list[str], folded: str
 ) -> set[int]:
@@ -900,7 +1123,7 @@ def _sentences_of(bound: list[tuple[_Clause, tuple[int, ...]]], name: str, text:
 
 # A statement that keeps the article's hedge does not state the thing as fact.
 _HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|told|"
+    r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|saying|told|"
     r"speculat\w*|purportedly|apparently)\b",
     re.IGNORECASE,
 )
@@ -940,6 +1163,7 @@ def _attribution_reasons(
         if not any(
             attribution.in_evidence(speaker, source.speakers(i))
             or _described(source, speaker, source.speakers(i))
+            or _speaker_stood_for(source, speaker, i)
             for i in carriers
         ):
             if credited:
@@ -952,12 +1176,44 @@ def _attribution_reasons(
     lead = wording.subject_words(toks, first.start, first.end) if first else set()
     for clause, sentence_ids in content:
         own_subject = wording.subject_words(toks, clause.start, clause.end)
-        subject = {toks[k].stem for k in own_subject | lead}
+        subject = {toks[k].stem for k in own_subject | lead | _possessors(toks, clause)}
         if any(_names_speaker(source, i, subject) for i in sentence_ids):
             continue  # "The company plans to cut 350 jobs": its own plan, as it says
         if all(_reported(source, i, clause, toks) for i in sentence_ids):
             return ["the article attributes this to a source, but the claim states it as fact"]
     return []
+
+
+_GENERIC_SPEAKER = re.compile(
+    rf"\b(?:the|its)\s+(?:{'|'.join(sorted(attribution.ORG_HEADS))})\b", re.IGNORECASE
+)
+
+
+def _speaker_stood_for(source: Source, speaker: str, i: int) -> bool:
+    """Whether sentence i's speaker is "the company" (or another bare organisation noun) and
+    the credited source is named in the sentences just before: "The company said ..." after
+    "Arvo Steelworks ... said it would invest"."""
+    if attribution.generic(speaker) or not _GENERIC_SPEAKER.search(source.speakers(i)):
+        return False
+    words = attribution.name_words(speaker)
+    if not words or _common_word(source, words[-1]):
+        return False
+    names = _antecedents(source, i)
+    return attribution.in_evidence(speaker, fold_text(names), names)
+
+
+def _possessors(toks: tuple[wording.Token, ...], clause: _Clause) -> set[int]:
+    """The possessives before a clause's first verb: "The company's order backlog was ..."
+    reports the company's own figure."""
+    out: set[int] = set()
+    for k, t in enumerate(toks):
+        if not clause.start <= t.start < clause.end or not t.text[0].isalpha():
+            continue
+        if wording.is_verb(toks, k):
+            break
+        if t.text.endswith(("'s", "’s")):
+            out.add(k)
+    return out
 
 
 def _described(source: Source, name: str, spoken: str) -> bool:

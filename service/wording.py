@@ -31,7 +31,7 @@ FUNCTION_WORDS = _w(
     "what where why how all any each every very so too only even further its it's itself "
     "said says say saying told tells tell stated states state added adds noted notes "
     "reportedly reported reports report including includes include included "
-    "article story text according new about around nearly approximately roughly some "
+    "article story text according new about around nearly approximately roughly some compared "
     "one two three four five six seven eight nine ten eleven twelve hundred thousand million "
     "billion trillion percent per cent us him them me you your yours mine"
 )
@@ -134,6 +134,24 @@ IRREGULAR = {
     "dying": "die",
     "deaths": "death",
     "dead": "death",
+    "felt": "feel",
+    "heard": "hear",
+    "lent": "lend",
+    "fled": "flee",
+    "shot": "shoot",
+    "drew": "draw",
+    "drawn": "draw",
+    "threw": "throw",
+    "thrown": "throw",
+    "broke": "break",
+    "broken": "break",
+    "understood": "understand",
+    "forgave": "forgive",
+    "forgiven": "forgive",
+    "dealt": "deal",
+    "sped": "speed",
+    "rode": "ride",
+    "hung": "hang",
 }
 # Common news verbs in their base form (a stand-in for a part-of-speech tagger: a statement
 # needs a verb, and an unmatched verb is decisive).
@@ -168,6 +186,9 @@ def decisive_verb(toks: tuple[Token, ...], i: int) -> bool:
     """A predicate whose absence from the evidence changes the claim: any verb but a light
     verb, and the word a form of "be" predicates ("the estimate was realistic")."""
     if i > 0 and toks[i - 1].text.lower() in _BE and not toks[i].capital:
+        return True
+    if toks[i].stem in _DURATIONS or toks[i].text.lower() in _ORDINAL_WORDS:
+        # "weeks ahead" for "days ahead", "a month" for "a year", "second" for "first"
         return True
     return is_verb(toks, i) and toks[i].text.lower() not in LIGHT_VERBS
 
@@ -252,6 +273,10 @@ for _group in _SYNONYM_GROUPS:
         _SYNONYMS[_s] = _SYNONYMS.get(_s, frozenset()) | _stems
 _VERB_STEMS = frozenset(stem(v) for v in VERBS) | frozenset(stem(v) for v in IRREGULAR.values())
 _MODAL_STEMS = frozenset(stem(w) for w in MODAL_CUES)
+_ORDINAL_WORDS = _w("first second third fourth fifth sixth seventh eighth ninth tenth")
+_DURATIONS = frozenset(
+    stem(w) for w in "second minute hour day week month year decade century".split()
+)
 _NEGATION = NEGATION_CUES
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'’-]*|[,;:()\"“”—–]")
 _BREAK = frozenset(',;:()"“”—–')
@@ -333,7 +358,12 @@ def _after_auxiliary(toks: tuple[Token, ...], i: int) -> bool:
         return True
     if prev == "to" and j > 0:
         before = toks[j - 1]
-        return before.stem in _MODAL_STEMS or before.text.lower() in NEGATION_CUES
+        return (
+            before.stem in _MODAL_STEMS
+            or before.text.lower() in NEGATION_CUES
+            or (before.stem in _TO_CUES and before.text.lower() != "due")  # not "due to costs"
+            or _decided_before(toks, j)  # "voted 5-2 on Monday night to dredge"
+        )
     return False
 
 
@@ -344,13 +374,39 @@ def is_verb(toks: tuple[Token, ...], i: int) -> bool:
     low = token.text.lower()
     if i > 0 and toks[i - 1].text.lower() in _MODIFIER_BEFORE:
         return False
+    if _compound_noun(toks, i):
+        return False
     if token.stem in _VERB_STEMS or low in IRREGULAR:
         return True
-    if low in _NOT_VERBS:
+    if low in _NOT_VERBS or "-" in low:  # "war-damaged", "lower-than-expected": adjectives
         return False
     if not token.capital and not low.endswith("ly") and _after_auxiliary(toks, i):
         return True
     return len(low) > 5 and low.endswith(("ed", "ing")) and not token.capital
+
+
+_DETERMINERS = _w("the a an its their his her our this that these those")
+
+
+def _compound_noun(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether a listed verb in its base form is the head of a noun compound: "the fare
+    increase is", "against the pay cut." (a determiner and a noun before it, and no object
+    after it)."""
+    low = toks[i].text.lower()
+    if i < 2 or low not in VERBS or toks[i].capital:
+        return False
+    det, noun = toks[i - 2], toks[i - 1]
+    if det.text.lower() not in _DETERMINERS or noun.capital or not _is_content_text(noun.text):
+        return False
+    if noun.stem in _VERB_STEMS or noun.text.lower() in IRREGULAR:
+        return False
+    after = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+    return (
+        not after
+        or after in _BE
+        or after in _AUX
+        or after in _w('of for on in at to by from with and or but , ; : ) ” "')
+    )
 
 
 def has_verb(text: str) -> bool:
@@ -432,6 +488,10 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
             return True
         if by_stem and t.stem in _TO_CUES and j + 1 < len(toks) and toks[j + 1].text == "to":
             return True  # "voted to close", "are due to be placed", "agreed to expand"
+        if by_stem and low == "to" and _decided_before(toks, j):
+            return True  # "voted 6-3 on Tuesday night to close"
+        if by_stem and t.stem in _TO_CUES and j == i - 1 and toks[i].text.endswith("ing"):
+            return True  # "proposed keeping the branch open"
         chain = (
             low in _AUX
             or low in _BE
@@ -443,7 +503,8 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
             or is_verb(toks, j)
         )
         if not chain:
-            return False
+            # the subject may carry the negation: "none of the quakes had been felt"
+            return not by_stem and t.text[0].isalpha() and quantified_away(toks, j + 1)
     return False
 
 
@@ -455,9 +516,27 @@ _TO_CUES = frozenset(
         "vote agree decide urge due set scheduled prepared ready likely propose ask call"
     ).split()
 )
-_NOUN_NEGATION = _w("no none nobody zero neither nor without")
+
+
+def _decided_before(toks: tuple[Token, ...], j: int) -> bool:
+    """Whether a "to" at toks[j] completes a decision verb a few words back, past a tally,
+    a time or a place ("voted 6-3 on Tuesday night to close"), with no verb or clause break
+    in between."""
+    for k in range(j - 1, max(-1, j - 7), -1):
+        t = toks[k]
+        if t.text in _BREAK:
+            return False
+        if t.stem in _TO_CUES:
+            return k < j - 1
+        if is_verb(toks, k) or t.text.lower() in _AUX or t.text.lower() in _BE:
+            return False
+    return False
+
+
+_NOUN_NEGATION = _w("no not none nobody zero neither nor without")
 _NOUN_LEAD = _w(
-    "of the a an its their his her any by in at for from to with such single this that these those"
+    "of the a an its their his her any by in at for from to with such single this that these those "
+    "new other own"
 )
 
 
@@ -467,8 +546,8 @@ def quantified_away(toks: tuple[Token, ...], i: int) -> bool:
     for j in range(i - 1, max(-1, i - 6), -1):
         t = toks[j]
         low = t.text.lower()
-        if low in _NOUN_NEGATION:
-            return True
+        if low in _NOUN_NEGATION and (low != "not" or j == 0 or toks[j - 1].text in _BREAK):
+            return True  # "no complaints"; "..., not by the temperature" (not "not a decision")
         modifier = (
             low in _NOUN_LEAD
             or any(c.isdigit() for c in low)
@@ -478,6 +557,28 @@ def quantified_away(toks: tuple[Token, ...], i: int) -> bool:
         if not modifier:
             return False
     return False
+
+
+def _side(toks: tuple[Token, ...], i: int) -> str | None:
+    """Which side a verb takes: "voted for" / "voted against", "argued against"."""
+    after = toks[i + 1].text.lower() if i + 1 < len(toks) else ""
+    return after if after in {"for", "against"} else None
+
+
+def _decided(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] is what a body decided to do: "voted (6-3 on Tuesday) to raise"."""
+    if i < 2 or toks[i - 1].text.lower() != "to":
+        return False
+    return toks[i - 2].stem in _TO_CUES or _decided_before(toks, i - 1)
+
+
+def _present_simple(toks: tuple[Token, ...], i: int) -> bool:
+    """A verb in the headline present ("Council raises fare"), not after an auxiliary, a modal
+    or "to": it reports the decision, where "has raised" or "raised" says it is done."""
+    low = toks[i].text.lower()
+    if not low.endswith("s") or low.endswith("ss") or low in IRREGULAR:
+        return False
+    return not (i > 0 and (toks[i - 1].text.lower() in _AUX | _BE or toks[i - 1].text == "to"))
 
 
 def negated(toks: tuple[Token, ...], i: int) -> bool:
@@ -516,6 +617,10 @@ def polarity_reasons(statement: str, evidence: str) -> list[str]:
                 reasons.append(f"the article denies {t.text!r}, which it affirms")
             continue
         hits = verb_hits
+        side = _side(s_toks, i)
+        if side and all(_side(e_toks, j) not in (None, side) for j in hits):
+            reasons.append(f"it says {t.text!r} {side}, but the article says it the other way")
+            continue
         s_neg = negated(s_toks, i)
         if all(negated(e_toks, j) != s_neg for j in hits):
             reasons.append(
@@ -525,6 +630,8 @@ def polarity_reasons(statement: str, evidence: str) -> list[str]:
             )
             continue
         s_mod = modal(s_toks, i)
+        if not s_mod and _present_simple(s_toks, i) and all(_decided(e_toks, j) for j in hits):
+            continue  # "Council raises bus fare" for "the council voted to raise the fare"
         if all(modal(e_toks, j) != s_mod for j in hits):
             reasons.append(
                 f"it states {t.text!r} as {'planned or possible' if s_mod else 'done'}, but the "

@@ -29,7 +29,8 @@ def summary(text: str) -> list[tuple[str, float | None, str, str | None, str | N
         ),
         ("15000 troops", [("15000", 15000.0, "count", "troops", None)]),
         ("fifteen thousand troops", [("fifteen thousand", 15000.0, "count", "troops", None)]),
-        ("Four people died", [("Four", 4.0, "count", "people", None)]),
+        ("Four people were hurt", [("Four", 4.0, "count", "people", None)]),
+        ("Four people died", [("Four", 4.0, "count", "deaths", None)]),  # people who died: deaths
         ("a hundred and five children", [("a hundred and five", 105.0, "count", "children", None)]),
         ("1 soldier was hurt", [("1", 1.0, "count", "troops", None)]),
         ("$8.5 billion in aid", [("$8.5 billion", 8.5e9, "money", "usd", None)]),
@@ -112,7 +113,8 @@ def test_figure_is_frozen() -> None:
         ("about 15,000 troops; over 4,700 casualties, about 600 deaths", ARTICLE, []),
         ("15,000 soldiers and 4,700 casualties including 600 deaths", ARTICLE, []),
         # Right figure, wrong unit.
-        ("600 soldiers were killed", ARTICLE, ["article: about 600 deaths; claim: 600 troops"]),
+        ("600 soldiers were wounded", ARTICLE, ["article: about 600 deaths; claim: 600 troops"]),
+        ("600 soldiers were killed", ARTICLE, []),  # the article's 600 deaths
         ("30 percent of voters", "30 voters came", ["figure 30 percent not in the evidence"]),
         # Word number against digits, both ways.
         ("fifteen thousand North Korean troops", ARTICLE, []),
@@ -209,6 +211,16 @@ def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
         ("15 000 troops", [("15 000", 15000.0, "count", "troops")]),
         ("15\u2009000 troops", [("15\u2009000", 15000.0, "count", "troops")]),
         ("rose 3 pct", [("3 pct", 3.0, "percent", "percent")]),
+        # a rate is part of the unit
+        ("about 30 tonnes of silt per hour", [("about 30", 30.0, "count", "tonnes/hours")]),
+        ("$2.5 million a year", [("$2.5 million", 2.5e6, "money", "usd/years")]),
+        ("30 tonnes a barge", [("30", 30.0, "count", "tonnes")]),
+        # people said to have died are counted as deaths
+        ("about 90 workers trapped in the mine have died", [("about 90", 90.0, "count", "deaths")]),
+        (
+            "about 90 workers trapped in the mine were rescued",
+            [("about 90", 90.0, "count", "people")],
+        ),
     ],
 )
 def test_figure_forms_and_units(
@@ -235,7 +247,19 @@ def test_figure_forms_and_units(
         ("an 8.5 billion dollar infrastructure program", "an $8.5 billion, five-year program"),
         ("about 15 000 soldiers", "approximately 15,000 North Korean soldiers"),
         ("4.7k casualties", "more than 4,700 casualties"),
+        ("pumps move 30 tonnes", "pumps move 30 tonnes per hour"),  # the rate left out
     ],
 )
 def test_paraphrased_figures_pass(claim: str, evidence: str) -> None:
     assert check_figures(claim, evidence) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("pumps move 30 tonnes per minute", "pumps move 30 tonnes per hour"),
+        ("it will cost $2.5 million a month", "at a cost of $2.5 million a year"),
+    ],
+)
+def test_a_changed_rate_is_caught(claim: str, evidence: str) -> None:
+    assert check_figures(claim, evidence)

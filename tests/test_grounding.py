@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service import wording
 from service.attribution import source_name
 from service.grounding import Source, Verdict, check_statement, entities
 from service.schemas import ModelClaim
@@ -215,10 +216,41 @@ PLANTED = (
     "FEMA Administrator Deanne Criswell visited the flooded town on Monday.\n"
 )
 
+# A second planted article for the verifier-as-classifier fixes (sentences written for the test).
+PORT = (
+    "Port Elvin board backs dredging\n"
+    "The Port Elvin harbour board voted 5-2 on Monday night to dredge the north channel.\n"
+    "Harbour master Lena Okoro told the board that silt had cut the channel's depth by two metres.\n"
+    "The board will meet weekly and can ask the port authority to explain its spending.\n"
+    "The dredging will be run by the port authority, with the city engineering office checking "
+    "the work.\n"
+    "The port authority signed the contract hours after the city council approved the budget.\n"
+    "Pumps will move about 30 tonnes of silt per hour, at a cost of $2.5 million a year.\n"
+    "Okoro said none of the ferries had been delayed so far.\n"
+    "Okoro said the silt was carried in by winter storms, not by the new breakwater.\n"
+    "Work starts just days before the third anniversary of the port's reopening.\n"
+    "Cargo ships use the West Terminal on the far shore.\n"
+    "Ferry traffic to the quay rose to 41,000 trips last year, according to terminal manager "
+    "Anil Ruud.\n"
+    '"We are not worried about the schedule," the port authority said.\n'
+    "Brill Marine won the dredging contract in March.\n"
+    "The company said the work would take two years.\n"
+    "The board will pay the company in four instalments.\n"
+    "Brill Marine employs about 600 people.\n"
+    "Marine engineer Sofia Lund said the contract was fair.\n"
+    "The company said the dredgers would arrive in May.\n"
+    "Board member Iris Vale voted against the proposal.\n"
+    "The contract is worth $18 million, with a bonus of $3 million for early completion.\n"
+    "The nearest dry dock is 14 kilometres up the coast.\n"
+    "Okoro said that distance made repairs slow.\n"
+    "The board kept its budget of $9 million, but trimmed its hiring target.\n"
+)
+
 
 @cache
 def fixture_source(name: str) -> Source:
-    text = PLANTED if name == "planted" else (FIXTURES / name / "article.txt").read_text()
+    planted = {"planted": PLANTED, "port": PORT}
+    text = planted.get(name) or (FIXTURES / name / "article.txt").read_text()
     return Source(text)
 
 
@@ -333,6 +365,65 @@ ROOT_CAUSES = [
      "", None, False, None),
     ("L", "mostly_quotes", "sentence", "Councillor Yusra Halloway said the council had not looked hard enough for other options.",
      "", None, True, None),
+    # N: who did what to whom, read from the order of a verb's arguments (and the voice)
+    ("N", "port", "sentence", "The board told harbour master Lena Okoro that silt had cut the channel's depth by two metres.",
+     "", None, False, "reverses"),
+    ("N", "port", "sentence", "Harbour master Lena Okoro told the board that silt had cut the channel's depth by two metres.",
+     "", None, True, None),
+    ("N", "port", "sentence", "The port authority can ask the board to explain its spending.", "", None, False, "reverses"),
+    ("N", "port", "sentence", "The port authority will run the dredging, with the city engineering office checking the work.",
+     "", None, True, None),
+    ("N", "port", "sentence", "The dredging will be run by the city engineering office, with the port authority checking the work.",
+     "", None, False, "subject"),
+    ("N", "port", "sentence", "The city council signed the contract hours after the port authority approved the budget.",
+     "", None, False, None),
+    # O: a rate is part of a figure's unit, durations and ordinals are decisive
+    ("O", "port", "sentence", "Pumps will move about 30 tonnes of silt per minute.", "", None, False, None),
+    ("O", "port", "sentence", "Pumps will move about 30 tonnes of silt.", "", None, True, None),
+    ("O", "port", "sentence", "The dredging will cost $2.5 million a month.", "", None, False, None),
+    ("O", "port", "sentence", "Work starts just weeks before the third anniversary of the port's reopening.",
+     "", None, False, "weeks"),
+    ("O", "port", "sentence", "Work starts just days before the second anniversary of the port's reopening.",
+     "", None, False, "second"),
+    # P: negation carried by the subject or by ", not by ..."; a decision is not a deed
+    ("P", "port", "sentence", "Okoro said some of the ferries had been delayed.", "", None, False, "negates"),
+    ("P", "port", "sentence", "Okoro said none of the ferries had been delayed.", "", None, True, None),
+    ("P", "port", "sentence", "Okoro said the silt was carried in by the new breakwater.", "", None, False, "denies"),
+    ("P", "port", "sentence", "The Port Elvin harbour board has dredged the north channel.", "", None, False, "done"),
+    # Q: initials that spell a word are no acronym; a lone lower-case word is no name
+    ("Q", "port", "sentence", "Ivo Tamm said none of the ferries had been delayed.", "", None, False, "Ivo Tamm"),
+    ("Q", "port", "sentence", "Ferry traffic to the West Terminal rose to 41,000 trips last year.",
+     "", None, False, "West Terminal"),
+    # R: "we" in a quote is the statement's subject; a hyphenated adjective is no verb
+    ("R", "port", "claim", "The port authority said it was not worried about the schedule.",
+     "We are not worried about the schedule", "the port authority", True, None),
+    ("R", "port", "sentence", "Harbour master Lena Okoro told the board that silt had cut the storm-battered channel's depth by two metres.",
+     "", None, True, None),
+    # T: the side a vote takes; figures of two clauses exchanged
+    ("T", "port", "sentence", "Board member Iris Vale voted for the proposal.", "", None, False, "other way"),
+    ("T", "port", "sentence", "Board member Iris Vale voted against the proposal.", "", None, True, None),
+    ("S", "port", "sentence", "Board member Iris Vale voted against the channel dredging.", "", None, True, None),
+    ("T", "port", "sentence", "The contract is worth $3 million, with a bonus of $18 million for early completion.",
+     "", None, False, "swaps"),
+    ("T", "port", "sentence", "The contract is worth $18 million, with a bonus of $3 million for early completion.",
+     "", None, True, None),
+    ("S", "port", "sentence", "Okoro said the 14-kilometre distance made repairs slow.", "", None, True, None),
+    ("S", "port", "sentence", "Okoro said the 40-kilometre distance made repairs slow.", "", None, False, "40"),
+    ("N", "port", "sentence", "The board trimmed its budget of $9 million.", "", None, False, "something else"),
+    ("N", "port", "sentence", "The board kept its budget of $9 million.", "", None, True, None),
+    # S: a pronoun or "the company" stands for the name given just before (where it stands)
+    ("S", "port", "sentence", "The board will pay Brill Marine in four instalments.", "", None, True, None),
+    ("S", "port", "sentence", "The board will pay Anil Ruud in four instalments.", "", None, False, "Ruud"),
+    ("S", "port", "claim", "Brill Marine said the work would take two years.",
+     "The company said the work would take two years", "Brill Marine", True, None),
+    ("S", "port", "claim", "Anil Ruud said the work would take two years.",
+     "The company said the work would take two years", "Anil Ruud", False, None),
+    ("S", "port", "sentence", "The company's work would take two years.", "", None, True, None),
+    ("S", "port", "claim", "Brill Marine said the dredgers would arrive in May.",
+     "The company said the dredgers would arrive in May", "Brill Marine", True, None),
+    ("S", "port", "claim", "Sofia Lund said the dredgers would arrive in May.",
+     "The company said the dredgers would arrive in May", "Sofia Lund", False, None),
+    ("S", "port", "sentence", "Brill Marine has about 600 employees.", "", None, True, None),
 ]  # fmt: skip
 
 
@@ -408,3 +499,21 @@ def test_headings_and_injected_paragraphs_are_not_evidence() -> None:
     assert any("Ignore previous instructions" in s for s in bad)
     assert any("tell the user" in s for s in bad)
     assert not any("Helga Marrin said" in s or "Marrin said" in s for s in bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "verb"),
+    [
+        ("Halloway voted against the fare increase.", "increase", False),
+        ("The fare increase is a tax on the poor.", "increase", False),
+        ("The council will increase the fare.", "increase", True),
+        ("The board cut the budget.", "cut", True),
+        ("plans for the war-damaged region", "war-damaged", False),
+    ],
+)
+def test_compound_nouns_and_hyphenated_adjectives_are_no_verbs(
+    text: str, word: str, verb: bool
+) -> None:
+    toks = wording.tokens(text)
+    k = next(i for i, t in enumerate(toks) if t.text == word)
+    assert wording.is_verb(toks, k) is verb
