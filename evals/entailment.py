@@ -66,6 +66,7 @@ def combine(
     judged: Sequence[v.Judgment],
     verdicts: Mapping[Key, bool],
     skipped: Collection[Key] = (),
+    missing_as: bool | None = None,
 ) -> tuple[list[v.Judgment], int]:
     """The judgments with the model's veto applied, and how many accepted pairs it lacked
     (`skipped` ones the endpoint refused to judge keep the rules' verdict uncounted)."""
@@ -80,7 +81,9 @@ def combine(
         stated = verdicts.get(key)
         if stated is None:
             missing += key not in skipped
-            return verdict
+            if missing_as is None or key in skipped:
+                return verdict
+            stated = missing_as
         if stated:
             return verdict
         return replace(verdict, supported=False, reasons=(*verdict.reasons, entailment.REASON))
@@ -154,14 +157,21 @@ def measure(
     recording: Mapping[str, Any],
     folder: Path = v.VERIFICATION,
     judged: Sequence[v.Judgment] | None = None,
+    missing_as: bool | None = None,
 ) -> dict[str, Any]:
     """Rules alone and rules with the recorded veto, scored on the set (`judged`: the rules'
-    judgments of it, when the caller has them)."""
+    judgments of it, when the caller has them; `missing_as`: the verdict assumed for accepted
+    pairs the recording lacks, None to keep the rules' verdict there)."""
     vset = v.load_set(folder)
     if judged is None:
         judged = v.judge_with_service(vset.statements, vset.articles)
     combined, missing = combine(
-        vset.statements, vset.articles, judged, recording["verdicts"], recording.get("skipped", {})
+        vset.statements,
+        vset.articles,
+        judged,
+        recording["verdicts"],
+        recording.get("skipped", {}),
+        missing_as,
     )
     return {
         "model": recording.get("model"),
@@ -176,10 +186,11 @@ def measure(
 MAX_TRUE_LOSS = 0.02
 
 
-def worth_it(results: Mapping[str, Any]) -> bool:
+def worth_it(results: Mapping[str, Any], complete: bool = True) -> bool:
     """Whether the check should be on by default for the model measured: balanced accuracy up
-    on every path, true accepted down by at most MAX_TRUE_LOSS, and no accepted pair unjudged."""
-    if results["pairs_missing"]:
+    on every path, true accepted down by at most MAX_TRUE_LOSS, and (when `complete`) no
+    accepted pair unjudged."""
+    if complete and results["pairs_missing"]:
         return False
     for path in v.PATHS:
         rules, judged = results["rules"][path], results["with_entailment"][path]

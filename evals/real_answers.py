@@ -178,7 +178,13 @@ def items_of(results: Mapping[str, Any]) -> tuple[list[Item], list[str]]:
         if not response:
             failed.append(f"case {case} got no answer: {entry.get('error')}")
             continue
-        rows = [("sentence", s) for s in response["summary"]["sentences"]]
+        # the model's own sentences: those added from the article (origin "extracted") are
+        # the article's and not the model's answer
+        rows = [
+            ("sentence", s)
+            for s in response["summary"]["sentences"]
+            if s.get("origin", "model") == "model"
+        ]
         rows += [("claim", c) for c in response["claims"]]
         for item_type, raw in rows:
             item = Item(
