@@ -517,3 +517,22 @@ def test_compound_nouns_and_hyphenated_adjectives_are_no_verbs(
     toks = wording.tokens(text)
     k = next(i for i, t in enumerate(toks) if t.text == word)
     assert wording.is_verb(toks, k) is verb
+
+
+@pytest.mark.parametrize(
+    ("article", "claim", "supported"),
+    [
+        # a word shared with the source's name does not make the subject the source
+        ("According to West Ardia's defence ministry, about 4,000 East Ardian soldiers were "
+         "sent to the border.", "East Ardia sent about 4,000 soldiers to the border.", False),
+        # the subject's name words inside a long speaker phrase: its own figure, as it says
+        ("Kestrel Foods, a maker of frozen meals and sauces, said its revenue rose 5% to "
+         "$2 million.", "Kestrel Foods' revenue rose 5% to $2 million.", True),
+    ],
+)  # fmt: skip
+def test_the_subject_is_the_speaker_only_by_its_name(
+    article: str, claim: str, supported: bool
+) -> None:
+    source = Source(article)
+    verdict = check_statement(source, claim, [], None)
+    assert verdict.supported is supported, verdict.reasons
