@@ -23,7 +23,9 @@ Every metric is a number (rates in [0, 1]); lists explain the numbers. Where eac
   counts when one of its words is absent from the article (case-insensitive); a common word
   opening a sentence ("The", "In", "Meanwhile") is not a name. Listed in `*_list`.
 - forbidden_hits: gold `forbidden` items (known wrong readings) with a pattern matching
-  (re.IGNORECASE) the summary or a claim; ids in `forbidden_hit_ids`.
+  (re.IGNORECASE) the summary or a claim; ids in `forbidden_hit_ids`. forbidden_supported: the
+  same, counting only what the service vouches for (the summary's text, which holds verified
+  sentences only, and the claims marked supported); ids in `forbidden_supported_ids`.
 - attribution_accuracy: over TP pairs where either side names a source, the share where the
   sources agree (token_set_ratio >= 70, or one is the other's acronym: NIS / National
   Intelligence Service). No such pairs: 1.0; `n_attribution_pairs` gives the count.
@@ -68,12 +70,14 @@ METRICS: dict[str, tuple[str, float]] = {
     "key_point_coverage": ("higher", 0.05), "claim_recall": ("higher", 0.05),
     "claim_precision": ("higher", 0.05), "grounding_rate": ("higher", 0.05),
     "hallucinated_numbers": ("lower", 0), "forbidden_hits": ("lower", 0),
+    "forbidden_supported": ("lower", 0),
     "attribution_accuracy": ("higher", 0.1), "schema_valid": ("higher", 0.0),
     "swapped_figures": ("lower", 0),
 }
 # Counts add up across cases; every other number is averaged.
 SUMMED = frozenset({
-    "hallucinated_numbers", "hallucinated_entities", "forbidden_hits", "swapped_figures",
+    "hallucinated_numbers", "hallucinated_entities", "forbidden_hits", "forbidden_supported",
+    "swapped_figures",
     "misattributions", "model_calls", "prompt_tokens", "completion_tokens", "n_claims",
     "n_sentences", "n_gold_claims", "n_key_points", "n_attribution_pairs", "dropped_sentences",
     "extracted_sentences",
@@ -132,11 +136,9 @@ def score_case(
     grounded_sentences = sum(_grounded(s, article) for s in sentences)
     numbers = _new_figures(texts, article)
     names = _new_names(texts, article)
-    forbidden = [
-        f["id"]
-        for f in gold.get("forbidden") or []
-        if any(re.search(p, t, re.IGNORECASE) for p in f.get("patterns", []) for t in texts)
-    ]
+    vouched = [text, *(str(c.get("text") or "") for c in claims if c.get("supported"))]
+    forbidden = _forbidden(gold, texts)
+    forbidden_supported = _forbidden(gold, vouched)
     usage = response.get("usage") or {}
     return {
         "key_point_coverage": coverage,
@@ -164,6 +166,8 @@ def score_case(
         "hallucinated_entity_list": names,
         "forbidden_hits": len(forbidden),
         "forbidden_hit_ids": forbidden,
+        "forbidden_supported": len(forbidden_supported),
+        "forbidden_supported_ids": forbidden_supported,
         "attribution_accuracy": _rate(agree, n_pairs),
         "n_attribution_pairs": n_pairs,
         "swapped_figures": _flagged([*claims, *sentences], lambda r: r.startswith("article:")),
@@ -231,6 +235,15 @@ def regressions(baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _forbidden(gold: dict[str, Any], texts: list[str]) -> list[str]:
+    """Ids of the gold's forbidden items with a pattern matching any of `texts`."""
+    return [
+        f["id"]
+        for f in gold.get("forbidden") or []
+        if any(re.search(p, t, re.IGNORECASE) for p in f.get("patterns", []) for t in texts)
+    ]
 
 
 def _fold(text: str) -> str:

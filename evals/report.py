@@ -22,6 +22,7 @@ SHOWN = [
     ("hallucinated_numbers", "halluc. nums", "{:.0f}"),
     ("hallucinated_entities", "halluc. ents", "{:.0f}"),
     ("forbidden_hits", "forbidden", "{:.0f}"),
+    ("forbidden_supported", "forbidden supported", "{:.0f}"),
     ("swapped_figures", "swapped figs", "{:.0f}"),
     ("misattributions", "misattrib.", "{:.0f}"),
     ("schema_valid", "valid", "{:.2f}"),
@@ -45,8 +46,8 @@ LEAD_NOTE = (
 COMPARED = [
     "key_point_coverage", "lead_coverage", "coverage_vs_lead", "summary_words", "claim_recall",
     "claim_precision", "grounding_rate", "attribution_accuracy", "hallucinated_numbers",
-    "hallucinated_entities", "forbidden_hits", "swapped_figures", "misattributions",
-    "schema_valid",
+    "hallucinated_entities", "forbidden_hits", "forbidden_supported", "swapped_figures",
+    "misattributions", "schema_valid",
 ]  # fmt: skip
 
 

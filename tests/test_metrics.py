@@ -471,6 +471,17 @@ def test_forbidden_pattern_matches_a_claim_as_well_as_the_summary() -> None:
     assert s["forbidden_hit_ids"] == ["f4"]
 
 
+@pytest.mark.parametrize(("supported", "vouched"), [(True, ["f4"]), (False, [])])
+def test_a_refused_forbidden_claim_is_returned_but_not_supported(
+    supported: bool, vouched: list[str]
+) -> None:
+    response = only_claims(("Shoigu, Russia's defence minister, visited.", None))
+    response["claims"][0]["supported"] = supported
+    s = score(response)
+    assert s["forbidden_hit_ids"] == ["f4"]  # the client still reads it, marked as it is
+    assert (s["forbidden_supported_ids"], s["forbidden_supported"]) == (vouched, len(vouched))
+
+
 @pytest.mark.parametrize(
     ("change", "grounded"),
     [
