@@ -17,7 +17,7 @@ import hashlib
 import json
 import sys
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,7 @@ async def record_verdicts(
     articles: Mapping[str, str],
     verdicts: dict[Key, bool],
     skipped: dict[Key, str],
-    save: Any,
+    save: Callable[[], None],
 ) -> None:
     """Ask the model about every pending pair; `save()` after each batch (a long run resumes)."""
     client = open_client(settings, base_url)

@@ -113,8 +113,7 @@ def score_case(
     summary = response.get("summary") or {}
     text = str(summary.get("text") or "")
     every: list[dict[str, Any]] = list(summary.get("sentences") or [])
-    # the model's sentences, dropped ones included: extracted ones are the article's own
-    sentences = [s for s in every if s.get("origin", "model") == "model"]
+    sentences = model_sentences(every)
     claims: list[dict[str, Any]] = list(response.get("claims") or [])
     gold_claims: list[dict[str, Any]] = list(gold.get("claims") or [])
     texts = [text, *(str(c.get("text") or "") for c in claims)]
@@ -182,6 +181,12 @@ def score_case(
         "completion_tokens": int(usage.get("completion_tokens") or 0),
         "latency_ms": float((response.get("timings_ms") or {}).get("total") or 0.0),
     }
+
+
+def model_sentences(sentences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary sentences the model wrote, dropped ones included: those added from the
+    article (origin "extracted") are the article's own, not the model's answer."""
+    return [s for s in sentences if s.get("origin", "model") == "model"]
 
 
 def failed_case(article: str, gold: dict[str, Any], lead_words: int) -> dict[str, Any]:

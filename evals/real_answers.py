@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.metrics import model_sentences
+
 EVALS = Path(__file__).resolve().parent
 LABELS = EVALS / "real_answers"
 FIXTURES = EVALS / "fixtures"
@@ -178,13 +180,7 @@ def items_of(results: Mapping[str, Any]) -> tuple[list[Item], list[str]]:
         if not response:
             failed.append(f"case {case} got no answer: {entry.get('error')}")
             continue
-        # the model's own sentences: those added from the article (origin "extracted") are
-        # the article's and not the model's answer
-        rows = [
-            ("sentence", s)
-            for s in response["summary"]["sentences"]
-            if s.get("origin", "model") == "model"
-        ]
+        rows = [("sentence", s) for s in model_sentences(response["summary"]["sentences"])]
         rows += [("claim", c) for c in response["claims"]]
         for item_type, raw in rows:
             item = Item(

@@ -23,7 +23,7 @@ from service.prompts import PromptTemplate, single_quotes
 
 log = logging.getLogger(__name__)
 
-# per statement: its text and the evidence sentences the rules bound it to
+# statements one call judges at most (the pipeline sends the first ones the rules accepted)
 MAX_STATEMENTS = 24
 REASON = "the model's check read the evidence as not stating it"
 
@@ -66,8 +66,7 @@ def messages(
 async def judge(
     llm: LLM, prompt: PromptTemplate, article: str, title: str | None, items: list[Item]
 ) -> tuple[list[bool], Usage]:
-    """True per item when the model says the article states it (the first MAX_STATEMENTS)."""
-    items = items[:MAX_STATEMENTS]
+    """True per item when the model says the article states it."""
     if not items:
         return [], Usage()
     answer, usage = await llm.structured(
