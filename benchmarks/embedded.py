@@ -158,6 +158,7 @@ def _llama_kwargs(key: str) -> dict[str, Any]:
         "n_ubatch": m.n_ubatch,
         "n_threads": settings.embedded_threads or max(1, os.cpu_count() or 2),
         "flash_attn": m.flash_attn,
+        "logits_all": False,  # as the service's server is told (Llama's default too)
         "verbose": False,
     }
 

@@ -129,10 +129,8 @@ class EmbeddedServer:
             self._watcher.start()
         return self.base_url
 
-    def _launch(self, timeout: float) -> None:
-        """Start one server process and wait until it answers."""
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise EmbeddedModelError("llama-cpp-python is not installed: run `make install`")
+    def command(self) -> list[str]:
+        """The server's command line: the catalog's options after the ones every model gets."""
         cmd = [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(self.model_path),
@@ -142,9 +140,20 @@ class EmbeddedServer:
             "--n_ctx", str(self.n_ctx),
             "--verbose", "False",
             "--n_threads", str(self.threads),
+            # the server's default computes the logits of every prompt token (for prompt
+            # logprobs, which the service never asks for): the vocabulary's matmul on each token
+            # read, not only the last; llama_cpp.Llama's default is False
+            "--logits_all", "False",
         ]  # fmt: skip
         for name, value in self.extra_args.items():
             cmd += [f"--{name}", value]
+        return cmd
+
+    def _launch(self, timeout: float) -> None:
+        """Start one server process and wait until it answers."""
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise EmbeddedModelError("llama-cpp-python is not installed: run `make install`")
+        cmd = self.command()
         with self._lock:  # stop() either sees this process or keeps it from being started
             if self._stopping.is_set():
                 raise EmbeddedModelError("the embedded model server is being stopped")

@@ -3,6 +3,7 @@ identifying models so that caches and provenance never confuse two of them."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import zipfile
@@ -14,7 +15,13 @@ from pydantic import ValidationError
 
 from service import models
 from service.api.app import create_app
-from service.embedded import EmbeddedModelError, embedded_model_path, model_identity
+from service.embedded import (
+    EmbeddedModelError,
+    EmbeddedServer,
+    embedded_model_path,
+    model_identity,
+    server_args,
+)
 from service.settings import Settings
 from tests.conftest import fake_settings
 from tests.fakes import FakeModel
@@ -133,6 +140,34 @@ def test_settings_name_the_embedded_model_after_the_catalog_or_the_file(tmp_path
     assert Settings(model="chosen", embedded_model="smollm2-135m").model == "chosen"
     with pytest.raises(ValidationError, match="unknown embedded model 'gpt-5'"):
         Settings(embedded_model="gpt-5")
+
+
+@pytest.mark.parametrize("key", sorted(models.CATALOG))
+def test_the_server_reads_the_catalogs_options_as_meant(key: str) -> None:
+    """The command line, parsed by llama-cpp-python's own server parser: every catalog option
+    arrives with its value, and the prompt's logits are not all kept (the server's default keeps
+    them, which costs prefill the service never uses)."""
+    from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
+    from llama_cpp.server.settings import ModelSettings
+    from llama_cpp.server.settings import Settings as ServerCli
+
+    settings = Settings(embedded_model=key)
+    m = settings.catalog_model
+    server = EmbeddedServer(
+        Path("model.gguf"), alias=settings.model, n_ctx=m.n_ctx, threads=2,
+        extra_args=server_args(settings),
+    )  # fmt: skip
+    parser = argparse.ArgumentParser()
+    add_args_from_model(parser, ServerCli)
+    try:
+        parsed = parse_model_from_args(ModelSettings, parser.parse_args(server.command()[3:]))
+    finally:
+        server.stop()  # never started: this closes its log file
+    assert parsed.logits_all is False
+    assert (parsed.n_ctx, parsed.n_threads) == (m.n_ctx, 2)
+    assert (parsed.n_batch, parsed.n_ubatch, parsed.flash_attn) == (
+        m.n_batch, m.n_ubatch, m.flash_attn,
+    )  # fmt: skip
 
 
 def test_a_file_that_is_not_gguf_is_refused_at_start_up(tmp_path: Path) -> None:
