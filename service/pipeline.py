@@ -190,11 +190,12 @@ class Pipeline:
         try:
             async with asyncio.timeout(deadline):
                 if len(chunks) == 1 or picked is not None:
-                    one = chunks[0]
                     if picked is not None:
                         read = picked.text
+                    elif numbered is not None:
+                        read = numbered.render_chunk(chunks[0])
                     else:
-                        read = numbered.render_chunk(one) if numbered is not None else one.text
+                        read = chunks[0].text
                     summary_text, raw_claims = await self._single(
                         prompt_set["summarize"], read, req, usage, numbered
                     )
