@@ -79,12 +79,31 @@ def markdown_summary(results: dict[str, Any]) -> str:
             "",
             f"Prompts: {prompts or '–'}",
             "",
+            paths_line(results),
+            "",
             metrics_table(rows),
             "",
             LEAD_NOTE,
             "",
             *(["Failed cases:", *errors, ""] if errors else []),
         ]
+    )
+
+
+def paths_line(results: dict[str, Any]) -> str:
+    """How each case was read (single, map_join, map_reduce, salience), and the settings that
+    decide it for a long article."""
+    cases = []
+    for name, case in results["cases"].items():
+        picked = ((case.get("response") or {}).get("provenance") or {}).get("selection")
+        sent = (
+            f" {picked['sentences_sent']}/{picked['sentences_total']} sentences" if picked else ""
+        )
+        cases.append(f"{name} {case.get('path') or '–'}{sent}")
+    limit = results.get("max_chunk_tokens")
+    return (
+        f"Paths (long articles: {results.get('long_articles', 'map_reduce')}, max chunk tokens: "
+        f"{limit or 'unset'}): {', '.join(cases)}"
     )
 
 

@@ -119,6 +119,8 @@ async def run_cases(
             results[case.name] = {
                 "scores": scores,
                 "error": error,
+                # which way the article was read: single, map_join, map_reduce or salience
+                "path": payload["provenance"]["path"] if payload else None,
                 "response": payload,
                 "seconds": round(time.perf_counter() - started, 2),
             }
@@ -138,6 +140,9 @@ async def run_cases(
         "prompt_version": version,
         "prompts": [{"name": n, "version": v, "sha256": s} for n, v, s in prompts],
         "mode": mode,
+        # what decides the path of a long article (the recordings differ by path)
+        "long_articles": settings.long_articles_path,
+        "max_chunk_tokens": settings.max_chunk_tokens,
         "recorded_calls": transport.recorded,
         "replayed_calls": transport.hits,
         "overall": metrics.aggregate({k: v["scores"] for k, v in results.items()}),
@@ -147,10 +152,11 @@ async def run_cases(
 
 def default_summary_words(pipeline: Pipeline, version: str, article: str) -> int:
     """The summary's word limit when a request sets none, as the pipeline picks it: the summarize
-    prompt's max_summary_words when the article fits one chunk, the reduce prompt's otherwise."""
+    prompt's max_summary_words when the article takes one call (it fits one chunk, or long
+    articles take the salience path), the reduce prompt's otherwise."""
     prompts = pipeline.prompts.prompt_set(version)
     chunks, _ = pipeline.chunk(article, prompts)
-    if len(chunks) > 1:
+    if len(chunks) > 1 and pipeline.settings.long_articles_path != "salience":
         return int(prompts["reduce"].parameters.get("max_summary_words", 120))
     return int(prompts["summarize"].parameters.get("max_summary_words", 80))
 

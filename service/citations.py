@@ -15,7 +15,7 @@ ignored.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import tiktoken
@@ -71,7 +71,9 @@ class Numbering:
         self._starts = [s.start for s in source.sentences]
         self._ends = [s.end for s in source.sentences]
         self._para_last = {para[-1] for para in source.paragraphs if para}
-        self._shown = {c.index: self.numbers_in(c.start, c.end) for c in chunks}
+        self._shown: dict[int, Collection[int]] = {
+            c.index: self.numbers_in(c.start, c.end) for c in chunks
+        }
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -101,6 +103,28 @@ class Numbering:
 
     def render_chunk(self, chunk: Chunk, text: str | None = None) -> str:
         return self.render(chunk.start, chunk.end, text)
+
+    def render_sentences(self, indices: Sequence[int]) -> str:
+        """Some of the article's sentences (indices into `Source.sentences`, in order) as `render`
+        shows them: one a line under its number, a blank line wherever a paragraph ends between
+        two of them."""
+        lines: list[str] = []
+        for k, i in enumerate(indices):
+            number = self._numbers.get(i)
+            lines.append((label(number) if number else "") + self.source.sentence_text(i))
+            after = indices[k + 1] if k + 1 < len(indices) else len(self._starts)
+            if any(j in self._para_last for j in range(i, after)):
+                lines.append("")
+        return "\n".join(lines).rstrip("\n")
+
+    def show(self, chunk: int, indices: Sequence[int]) -> None:
+        """Record that the call answering as `chunk` was shown these sentences (not a range of
+        them): a citation of any other number is ignored."""
+        self._shown[chunk] = frozenset(n for i in indices if (n := self._numbers.get(i)))
+
+    def shown(self, chunk: int) -> int:
+        """How many numbered sentences the call answering as `chunk` was shown."""
+        return len(self._shown.get(chunk, ()))
 
     def candidates(self, cites: Sequence[int], chunk: int | None = None) -> list[Found]:
         """The cited sentences as candidate evidence, in citing order without repeats. A number

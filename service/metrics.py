@@ -138,8 +138,8 @@ class Metrics:
         )
         self.summaries = Counter(
             "summarizer_summaries",
-            "Summaries answered, by path (single, map_reduce, map_join) and whether the cache "
-            "served them.",
+            "Summaries answered, by path (single, map_reduce, map_join, salience) and whether the "
+            "cache served them.",
             ["path", "cached"],
             registry=self.registry,
         )

@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,9 @@ class CatalogModel:
     server_args: dict[str, str] = field(default_factory=dict)
     # the entailment check on by default (measured on the verifier set: README, Verifier)
     entailment: bool = False
+    # how an article longer than one call is read under SUMMARIZER_LONG_ARTICLES=auto: chunk by
+    # chunk, or in one call on its most salient sentences (map_reduce until measured per model)
+    long_articles: Literal["map_reduce", "salience"] = "map_reduce"
 
 
 def _parts(prefix: str, module: str, version: str, count: int) -> tuple[Part, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import tiktoken
 from rapidfuzz import fuzz
 
-from service import __version__, citations, entailment, extract, schemas
+from service import __version__, citations, entailment, extract, schemas, selection
 from service.cache import Cache, cache_key
 from service.chunking import Chunk, Layout, Span, chunk_text, sentences, split
 from service.errors import ArticleTooLongError, DeadlineExceededError, EmptyArticleError
@@ -107,7 +107,10 @@ class Pipeline:
         """Summarize one article and prove each claim and summary sentence against it.
 
         Articles that fit in one chunk take one model call; longer ones are mapped chunk by chunk
-        (concurrently, under a bound) and reduced into one summary.
+        (concurrently, under a bound) and reduced into one summary, or, when long articles take
+        the salience path (`Settings.long_articles_path`), summarized in one call on their most
+        salient sentences that fit one chunk's budget. Every path is verified against the whole
+        article.
         """
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -151,6 +154,7 @@ class Pipeline:
                 overlap=self.settings.chunk_overlap_tokens,
                 entailment=self.settings.entailment_on,
                 extract_completion=self.settings.extract_completion,
+                long_articles=self.settings.long_articles_path,
             )
             load = schemas.SummaryResponse.model_validate_json
             if (cached := await self.cache.lookup(key, load)) is not None:
@@ -173,6 +177,10 @@ class Pipeline:
             if any(citations.cites_sentences(p) for p in prompt_set.values())
             else None
         )
+        numbered = numbering if citations.cites_sentences(prompt_set["summarize"]) else None
+        picked = None
+        if len(chunks) > 1 and self.settings.long_articles_path == "salience":
+            picked = self._select(source, req, budget, numbered)
         timings["chunking"] = _ms(started)
 
         usage = Usage()
@@ -181,12 +189,18 @@ class Pipeline:
         deadline = self.settings.request_deadline_s
         try:
             async with asyncio.timeout(deadline):
-                if len(chunks) == 1:
+                if len(chunks) == 1 or picked is not None:
+                    if picked is not None:
+                        read = picked.text
+                    elif numbered is not None:
+                        read = numbered.render_chunk(chunks[0])
+                    else:
+                        read = chunks[0].text
                     summary_text, raw_claims = await self._single(
-                        prompt_set["summarize"], chunks[0], req, usage, numbering
+                        prompt_set["summarize"], read, req, usage, numbered
                     )
                     used = [prompt_set["summarize"]]
-                    path = "single"
+                    path = "single" if picked is None else "salience"
                 else:
                     summary_text, raw_claims, reduced = await self._map_reduce(
                         prompt_set, chunks, req, usage, numbering
@@ -204,9 +218,10 @@ class Pipeline:
 
         t = time.perf_counter()
         claims, merged = self._ground_claims(source, raw_claims, numbering)
+        one_call = path in ("single", "salience")
         limit = req.max_summary_words or int(
-            (prompt_set["summarize"] if path == "single" else prompt_set["reduce"]).parameters.get(
-                "max_summary_words", 80 if path == "single" else 120
+            (prompt_set["summarize"] if one_call else prompt_set["reduce"]).parameters.get(
+                "max_summary_words", 80 if one_call else 120
             )
         )
         joined, hints = citations.summary_text(summary_text, numbering)
@@ -222,6 +237,9 @@ class Pipeline:
             judge = prompt_set.get("entail")
             if judge is None:
                 checks.entailment = f"skipped: prompt set {version} has no entail prompt"
+            elif path == "salience":
+                # the judge reads what the model read: a selection, not the article
+                checks.entailment = "skipped: the model read a salience selection"
             elif path != "single":
                 checks.entailment = "skipped: the article took several calls"
             else:
@@ -274,6 +292,14 @@ class Pipeline:
                     for i, s in enumerate(removed)
                 ],
                 path=path,
+                selection=None
+                if picked is None
+                else schemas.SalienceSelection(
+                    sentences_sent=len(picked.indices),
+                    sentences_total=picked.total,
+                    tokens=picked.tokens,
+                    budget=budget,
+                ),
                 checks=checks,
             ),
             usage=schemas.Usage(
@@ -291,33 +317,53 @@ class Pipeline:
             await self.cache.store_answer(key, response.model_dump_json())
         return response
 
+    def _select(
+        self,
+        source: Source,
+        req: schemas.SummaryRequest,
+        budget: int,
+        numbered: citations.Numbering | None,
+    ) -> selection.Selection | None:
+        """The most salient sentences of a long article that one call can read (numbered when
+        the summarize prompt cites sentences; the call answers as chunk 0)."""
+        if numbered is None:
+            return selection.select(source, self.encoding, budget, req.title)
+        per_sentence = citations.label_tokens(self.encoding, len(source.sentences))
+        picked = selection.select(
+            source, self.encoding, budget, req.title, numbered.render_sentences, per_sentence
+        )
+        if picked is not None:
+            numbered.show(0, picked.indices)
+        return picked
+
     async def _single(
         self,
         prompt: PromptTemplate,
-        chunk: Chunk,
+        text: str,
         req: schemas.SummaryRequest,
         usage: Usage,
-        numbering: citations.Numbering | None = None,
+        numbered: citations.Numbering | None = None,
     ) -> tuple[citations.ModelSummary, list[RawClaim]]:
+        """One summarize call on `text`: the one chunk, or a salience selection. `numbered` is
+        the article's numbering when `text` is numbered; the call answers as chunk 0."""
         max_tokens = int(prompt.parameters.get("max_tokens", 700))
-        if numbering is not None and citations.cites_sentences(prompt):
+        if numbered is not None:
             # a grammar-held floor: asked for "3 or 4 sentences", the 1.5B model wrote one (the
-            # headline) on v7; never more than the chunk has sentences to cite
+            # headline) on v7; never more than the call has sentences to cite
             floor = min(
-                int(prompt.parameters.get("min_summary_sentences", 1)),
-                max(1, len(numbering.numbers_in(chunk.start, chunk.end))),
+                int(prompt.parameters.get("min_summary_sentences", 1)), max(1, numbered.shown(0))
             )
             cited, used = await self.llm.structured(
-                single_messages(prompt, numbering.render_chunk(chunk), req),
+                single_messages(prompt, text, req),
                 schemas.cited_summary(floor),
                 max_tokens=max_tokens,
                 prompt_name=prompt.name,
                 sampling=sampling_of(prompt),
             )
             usage.add(used)
-            return [(s, chunk.index) for s in cited.summary], [(c, 0) for c in cited.claims]
+            return [(s, 0) for s in cited.summary], [(c, 0) for c in cited.claims]
         answer, used = await self.llm.structured(
-            single_messages(prompt, chunk.text, req),
+            single_messages(prompt, text, req),
             schemas.ModelSummary,
             max_tokens=max_tokens,
             prompt_name=prompt.name,

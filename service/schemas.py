@@ -370,6 +370,13 @@ class Checks(BaseModel):
     )
 
 
+class SalienceSelection(BaseModel):
+    sentences_sent: int = Field(description="Article sentences the one call read.")
+    sentences_total: int = Field(description="Sentences of the article (boilerplate aside).")
+    tokens: int = Field(description="Tokens of the text sent, as `encoding` counts them.")
+    budget: int = Field(description="Tokens of article one call may take (one chunk's budget).")
+
+
 class Provenance(BaseModel):
     model: str
     model_sha256: str | None = Field(
@@ -385,8 +392,15 @@ class Provenance(BaseModel):
     removed_boilerplate: list[ChunkRange] = Field(description="Spans dropped before prompting.")
     path: str = Field(
         description="'single' (one call), 'map_reduce' (a call per chunk, then one to reduce "
-        "their notes) or 'map_join' (a call per chunk; their notes fit the word limit and are "
-        "the summary)."
+        "their notes), 'map_join' (a call per chunk; their notes fit the word limit and are "
+        "the summary) or 'salience' (one call on the most salient sentences of an article "
+        "longer than one chunk; see `selection`)."
+    )
+    selection: SalienceSelection | None = Field(
+        default=None,
+        description="On path 'salience': how many of the article's sentences the call read "
+        "(`chunks` are still the article's chunks at this budget; claims come from chunk 0, the "
+        "one call). Null on the other paths.",
     )
     checks: Checks = Field(
         default_factory=Checks,

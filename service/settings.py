@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         default=None, ge=64, description="Upper bound on chunk size, below what the context allows."
     )
     max_article_tokens: int = Field(default=60_000, ge=1, description="Longest article accepted.")
+    long_articles: Literal["auto", "map_reduce", "salience"] = Field(
+        default="auto",
+        description="An article longer than one chunk: map_reduce (a call per chunk, then one to "
+        "reduce), salience (one call on its most salient sentences that fit one chunk's budget), "
+        "or auto (the catalog model's measured choice; map_reduce for any other model).",
+    )
     max_body_bytes: int = Field(
         default=1_000_000, ge=1, description="Largest request body accepted."
     )
@@ -243,6 +249,16 @@ class Settings(BaseSettings):
         if self.entailment != "auto":
             return self.entailment == "on"
         return self.embedded and not self.model_path and self.catalog_model.entailment
+
+    @property
+    def long_articles_path(self) -> Literal["map_reduce", "salience"]:
+        """How an article longer than one chunk is read (auto: the catalog's measured choice; a
+        remote model or another GGUF file has not been measured, so auto is map_reduce there)."""
+        if self.long_articles != "auto":
+            return self.long_articles
+        if self.embedded and not self.model_path:
+            return self.catalog_model.long_articles
+        return "map_reduce"
 
     @property
     def json_mode(self) -> str:

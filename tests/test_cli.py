@@ -100,6 +100,8 @@ def test_a_bad_api_key_setting_never_echoes_the_keys(
         ("SUMMARIZER_API_KEYS", '["sha256:zz"]', "64 hex digits"),
         ("SUMMARIZER_MAX_RUNNING_REQUESTS", "0", "SUMMARIZER_MAX_RUNNING_REQUESTS"),
         ("SUMMARIZER_REQUEST_DEADLINE_S", "-1", "SUMMARIZER_REQUEST_DEADLINE_S"),
+        ("SUMMARIZER_LONG_ARTICLES", "fastest", "SUMMARIZER_LONG_ARTICLES"),
+        ("SUMMARIZER_LONG_ARTICLES", "fastest", "'map_reduce' or 'salience'"),
     ],
 )
 def test_a_bad_setting_is_one_line_and_exit_3(
