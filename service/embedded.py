@@ -142,7 +142,8 @@ class EmbeddedServer:
             "--n_threads", str(self.threads),
             # the server's default computes the logits of every prompt token (for prompt
             # logprobs, which the service never asks for): the vocabulary's matmul on each token
-            # read, not only the last; llama_cpp.Llama's default is False
+            # read, not only the last (the 1.5B model read the reference prompt at 16.1 tokens/s
+            # with it, 19.9 without, one core); llama_cpp.Llama's default is False
             "--logits_all", "False",
         ]  # fmt: skip
         for name, value in self.extra_args.items():
