@@ -581,6 +581,7 @@ class _Clause:
     end: int
     words: list[int]  # indices into the statement's tokens
     values: list[float]
+    items: bool = False  # the items of an enumeration: each word must be in its evidence
 
 
 def _clauses(
@@ -589,18 +590,18 @@ def _clauses(
     """The main clauses of what a statement says (its speaker, "X said", is checked apart)."""
     said_to = len(text) if said_to is None else said_to
     out = []
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, bool]] = []
     for a, b in wording.clauses(text):
         a, b = max(a, said_from), min(b, said_to)
         if a >= b:
             continue
         tail = wording.list_tail(text, a, b)  # its items may stand in the next sentences
-        spans += [(a, tail), (tail, b)] if tail else [(a, b)]
-    for a, b in spans:
+        spans += [(a, tail, False), (tail, b, True)] if tail else [(a, b, False)]
+    for a, b, items in spans:
         words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
         values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
         if words or values:
-            out.append(_Clause(a, b, words, values))
+            out.append(_Clause(a, b, words, values, items))
     return out
 
 
@@ -782,7 +783,12 @@ def check_statement(
                 or attribution.in_evidence(t.text, referents)  # "It" for the company
             ):
                 continue
-            if wording.decisive_verb(toks, k) or (t.capital and k > 0) or k in subject:
+            if (
+                wording.decisive_verb(toks, k)
+                or (t.capital and k > 0)
+                or k in subject
+                or clause.items  # an item the article does not list is invented
+            ):
                 decisive.append(t.text)
             else:
                 soft_missing.append(t.text)
@@ -999,9 +1005,11 @@ def _one_list(ev: tuple[wording.Token, ...], a: int, b: int) -> bool:
         low = t.text.lower()
         if low in _CLAUSE_BREAKS or t.text in wording.QUOTE_MARKS:
             return False
-        if t.text[0].isalpha() and (
-            wording.is_verb(ev, j) or low in wording.AUXILIARIES or low in wording.BE_FORMS
-        ):
+        # a predicate between them: an auxiliary or a past tense ("had remained", "rose");
+        # a base form may be a noun of an item ("dye-house repairs")
+        if low in wording.AUXILIARIES or low in wording.BE_FORMS:
+            return False
+        if t.text[0].isalpha() and wording.is_verb(ev, j) and wording.past_form(t.text):
             return False
     return True
 

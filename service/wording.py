@@ -356,7 +356,7 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
-LIST_ITEM_WORDS = 5  # an item of an enumeration has at most this many words
+LIST_ITEM_WORDS = 5  # an item of an enumeration has at most this many words (function words aside)
 
 
 def list_tail(text: str, start: int, end: int) -> int | None:
@@ -377,7 +377,7 @@ def list_tail(text: str, start: int, end: int) -> int | None:
         words = [t for t in toks if t.text[0].isalnum()]
         if (
             not words
-            or len(words) > LIST_ITEM_WORDS
+            or sum(t.text.lower() not in FUNCTION_WORDS for t in words) > LIST_ITEM_WORDS
             or any(t.capital or any(c.isdigit() for c in t.text) for t in words)
             or any(_finite(toks, j) for j, t in enumerate(toks) if t.text[0].isalpha())
         ):
@@ -392,18 +392,20 @@ def list_tail(text: str, start: int, end: int) -> int | None:
     return start + at + (len(part[at:]) - len(part[at:].lstrip()))
 
 
+def past_form(word: str) -> bool:
+    """Whether a word has the form of a past tense or participle: "rose", "remained"."""
+    low = word.lower()
+    return low.endswith("ed") or (low in IRREGULAR and IRREGULAR[low] != low)
+
+
 def _finite(toks: tuple[Token, ...], j: int) -> bool:
-    """Whether toks[j] of a short phrase is its predicate ("wages fell", "rents climb"), not a
-    noun's modifier or a gerund ("flood defences", "rebuilding roads")."""
+    """Whether toks[j] of a short phrase is its predicate: an auxiliary or a past tense
+    ("wages fell", "had risen"); a base form may be a noun ("dye-house repairs", "flood
+    defences") and a gerund names an item ("rebuilding roads")."""
     low = toks[j].text.lower()
     if low in _AUX or low in _BE:
         return True
-    if not is_verb(toks, j) or low.endswith("ing"):
-        return False
-    if low.endswith("ed") or low in IRREGULAR:
-        return True
-    after = toks[j + 1] if j + 1 < len(toks) else None
-    return after is None or not is_content(after)
+    return is_verb(toks, j) and past_form(low)
 
 
 def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: bool) -> bool:
