@@ -783,7 +783,9 @@ def check_statement(
                 or attribution.in_evidence(t.text, referents)  # "It" for the company
             ):
                 continue
-            if (
+            if other := wording.rival(t, own):
+                reasons.append(f"it says {t.text!r} where the article says {other!r}")
+            elif (
                 wording.decisive_verb(toks, k)
                 or (t.capital and k > 0)
                 or k in subject

@@ -206,3 +206,29 @@ PHRASE = re.compile(
     re.IGNORECASE,
 )
 PHRASE_WORDS = list(PHRASES)  # the word of group p<i>
+
+# Words of which a thing is one at most: a "federal grant" is not the "state grant" the article
+# names, the "north channel" is not the "south channel". A statement word of a group missing
+# from its evidence, where the evidence has another of the group, is a substitution.
+EXCLUSIVE_GROUPS = [
+    # a word may be in several groups: "local" and "municipal" exclude "state", not each other
+    "federal state provincial local",
+    "federal state provincial municipal",
+    "national provincial local",
+    "national provincial municipal",
+    "north south east west",
+    "northern southern eastern western",
+    "public private",
+    "domestic foreign",
+    "morning afternoon evening",
+    "morning afternoon night",
+    "daily weekly monthly annual",
+    "daily weekly monthly yearly",
+    "male female",
+    "minimum maximum",
+    "temporary permanent",
+    "voluntary compulsory",
+    "voluntary mandatory",
+    "urban rural",
+    "senior junior",
+]

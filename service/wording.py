@@ -610,6 +610,27 @@ def prefixed(stem_: str) -> tuple[frozenset[str], str] | None:
     return frozenset(stem(w) for w in _TIME_PREFIXES[head]), stem(rest)
 
 
+_EXCLUSIVE: dict[str, frozenset[str]] = {}
+for _group in lexicon.EXCLUSIVE_GROUPS:
+    _members = frozenset(stem(w) for w in _group.split())
+    for _s in _members:
+        _EXCLUSIVE[_s] = _EXCLUSIVE.get(_s, frozenset()) | _members
+
+
+def rival(token: Token, evidence: str) -> str | None:
+    """A word of the evidence that excludes a statement's lower-case word: "state" for
+    "federal" ("a state grant"), "south" for "north"; None when there is none."""
+    others = (
+        _EXCLUSIVE.get(token.stem, frozenset())
+        - {token.stem}
+        - _SYNONYMS.get(token.stem, frozenset())
+    )
+    if token.capital or not others:
+        return None
+    found = next((t for t in tokens(evidence) if not t.capital and t.stem in others), None)
+    return found.text if found else None
+
+
 def synonyms(stem_: str) -> frozenset[str]:
     """Stems a paraphrase may use for stem_ (itself excluded)."""
     return _SYNONYMS.get(stem_, frozenset()) - {stem_}

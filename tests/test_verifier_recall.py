@@ -29,6 +29,7 @@ MILL = (
     "Orders from carpet makers have recovered to about 70 percent of where they were before "
     "the recession, but orders from upholsterers have recovered to only 40 percent.\n"
     "Roof panels come from the solar budget.\n"
+    "The mill has applied for a state grant of $5 million.\n"
 )
 
 
@@ -78,6 +79,10 @@ ROWS = [
      "upholsterers have recovered to only 40 percent.", True, None),
     ("swap", "Orders from carpet makers have recovered to only 40 percent, while orders from "
      "upholsterers have recovered to about 70 percent.", False, "swaps"),
+    # one of a set of words that exclude each other, exchanged for another
+    ("exclusive", "The mill has applied for a state grant of $5 million.", True, None),
+    ("exclusive", "The mill has applied for a federal grant of $5 million.", False,
+     "where the article says 'state'"),
 ]  # fmt: skip
 
 
@@ -154,3 +159,20 @@ def test_a_phrase_is_one_token_spanning_it(text: str, words: list[str]) -> None:
         wording.stems_of(text)[: len(words)]
         == [t.stem for t in toks if t.text[0].isalnum() and t.text != "."][: len(words)]
     )
+
+
+@pytest.mark.parametrize(
+    ("word", "evidence", "found"),
+    [
+        ("federal", "a state grant it has applied for", "state"),
+        ("north", "the south channel", "south"),
+        ("compulsory", "the buyout is voluntary", "voluntary"),
+        ("local", "municipal inspectors", None),  # near-synonyms do not exclude each other
+        ("annual", "a yearly fee", None),
+        ("evening", "on Tuesday night", None),
+        ("federal", "the federal and state governments", "state"),  # asked only when it is missing
+    ],
+)
+def test_rival_words(word: str, evidence: str, found: str | None) -> None:
+    token = wording.tokens(word)[0]
+    assert wording.rival(token, evidence) == found
