@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -472,8 +473,19 @@ class Source:
                     at += 1
                 for n in range(5, len(word)):
                     found |= index.get(word[:n], set())
+        if split := wording.prefixed(stem):  # "pre-pandemic": "before the pandemic"
+            when, rest = split
+            found |= self.sentences_with(rest) & {i for w in when for i in index.get(w, set())}
         hit = self._sentence_hits[stem] = frozenset(found)
         return hit
+
+    def sentences_with_word(self, stem: str) -> set[int]:
+        """Eligible sentences holding the stem itself or a listed synonym (no longer word)."""
+        index = self._stem_index
+        found = set(index.get(stem, ()))
+        for word in wording.synonyms(stem):
+            found |= index.get(word, set())
+        return found
 
     @cached_property
     def _figure_index(self) -> dict[float, set[int]]:
@@ -569,6 +581,7 @@ class _Clause:
     end: int
     words: list[int]  # indices into the statement's tokens
     values: list[float]
+    items: bool = False  # the items of an enumeration: each word must be in its evidence
 
 
 def _clauses(
@@ -577,14 +590,18 @@ def _clauses(
     """The main clauses of what a statement says (its speaker, "X said", is checked apart)."""
     said_to = len(text) if said_to is None else said_to
     out = []
+    spans: list[tuple[int, int, bool]] = []
     for a, b in wording.clauses(text):
         a, b = max(a, said_from), min(b, said_to)
         if a >= b:
             continue
+        tail = wording.list_tail(text, a, b)  # its items may stand in the next sentences
+        spans += [(a, tail, False), (tail, b, True)] if tail else [(a, b, False)]
+    for a, b, items in spans:
         words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
         values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
         if words or values:
-            out.append(_Clause(a, b, words, values))
+            out.append(_Clause(a, b, words, values, items))
     return out
 
 
@@ -599,13 +616,16 @@ def _best_sentences(
     toks: tuple[wording.Token, ...],
     preferred: set[int],
     speaker: str | None,
+    taken: frozenset[int] = frozenset(),
 ) -> tuple[int, ...]:
     """The eligible sentence that covers most of the clause's words and figures, or two
     adjacent sentences of one paragraph when together they cover clearly more.
 
     Ties go to the sentences of the model's quote, then to one naming the credited source,
-    then to the shorter sentence: a quote is kept only when its sentence covers the clause at
-    least as well as any other.
+    then to one the statement's earlier clauses are bound to (`taken`), then to one holding
+    the words themselves rather than longer words they begin, then to the earlier sentence (a
+    story states a fact first and refers back to it later): a quote is kept only when its
+    sentence covers the clause at least as well as any other.
     """
     holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
     holders += [(frozenset(source.sentences_with_value(v)), FIGURE_WEIGHT) for v in clause.values]
@@ -619,13 +639,19 @@ def _best_sentences(
         return ()
     best_raw = max(score.values())
 
-    def rank(i: int) -> tuple[float, bool, bool, int]:
+    def rank(i: int) -> tuple[float, bool, bool, bool, int, int]:
         named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
+        # a word itself beats a longer word it begins ("schools", not "school-age children")
+        exact = sum(i in source.sentences_with_word(toks[k].stem) for k in clause.words)
         return (
             score[i] + 0.5 * (i in preferred) - 0.25 * (i == 0 and source.is_title),
             i in preferred,
             named,
-            -len(source.sentence_text(i)),
+            i in taken,  # the sentence of the statement's other clauses
+            exact,
+            # a story states a fact first and refers back to it later ("funded from the
+            # schools and health allocation" after "$145 million is set aside for schools")
+            -i,
         )
 
     near = [i for i, sc in score.items() if sc >= best_raw - 0.5]
@@ -696,7 +722,8 @@ def check_statement(
     clauses = _clauses(text, toks, said_from, said_to)
     bound: list[tuple[_Clause, tuple[int, ...]]] = []
     for clause in clauses:
-        if held := _best_sentences(source, clause, toks, preferred, speaker):
+        taken = frozenset(i for _, h in bound for i in h)
+        if held := _best_sentences(source, clause, toks, preferred, speaker, taken):
             bound.append((clause, held))
     chosen = sorted({i for _, held in bound for i in held})
     verdict = Verdict(
@@ -756,11 +783,19 @@ def check_statement(
                 or attribution.in_evidence(t.text, referents)  # "It" for the company
             ):
                 continue
-            if wording.decisive_verb(toks, k) or (t.capital and k > 0) or k in subject:
+            if other := wording.rival(t, own):
+                reasons.append(f"it says {t.text!r} where the article says {other!r}")
+            elif (
+                wording.decisive_verb(toks, k)
+                or (t.capital and k > 0)
+                or k in subject
+                or clause.items  # an item the article does not list is invented
+            ):
                 decisive.append(t.text)
             else:
                 soft_missing.append(t.text)
-        reasons.extend(wording.polarity_reasons(clause_text, own))
+        headline = len(source.sentence_text(0)) if held[0] == 0 and source.is_title else 0
+        reasons.extend(wording.polarity_reasons(clause_text, own, headline))
     for name in entities(text) if names is None else names:
         at = text.find(name)
         if not source.mentions(name) and not attribution.in_article(name, source.folded):
@@ -789,7 +824,9 @@ def check_statement(
         # figures of two clauses exchanged ("charges of $65 million, with savings of $40
         # million" against the other way round): each clause alone has its figure right
         everything = " ".join(source.sentence_text(i) for i in chosen)
-        reasons.extend(figures.swapped(said, everything))
+        reasons.extend(
+            figures.swapped(said, everything) or _crossed_figures(source, text, toks, bound)
+        )
     for i in sorted({i for _, held in bound for i in held}):
         if swapped := roles.role_reasons(text, 0, len(text), source.tokens_of(i)):
             reasons.extend(swapped)
@@ -869,7 +906,13 @@ def _apart_reasons(
     source: Source, toks: tuple[wording.Token, ...], bound: list[tuple[_Clause, tuple[int, ...]]]
 ) -> list[str]:
     """Two words the statement joins ("automotive and semiconductor customers") that its
-    sentence has far apart, in different parts of it: items of two lists conflated."""
+    sentence has far apart, in different parts of it: items of two lists conflated.
+
+    Two items of one enumeration ("$3.4 billion to rail upgrades, $2.9 billion to the grid,
+    $1.3 billion to port expansion") may be named together ("including rail upgrades and port
+    expansion") when the statement's clause gives them no figure: nothing is then said of the
+    pair that the article says of one item only. Between them the article must have no verb
+    and no clause break ("while", "but", ";"), else they belong to two statements."""
     for clause, held in bound:
         words = [k for k in clause.words if not toks[k].capital]
         for k1, k2 in itertools.pairwise(words):
@@ -879,12 +922,98 @@ def _apart_reasons(
                 ev = source.tokens_of(i)
                 p1 = [j for j, t in enumerate(ev) if wording.related(toks[k1].stem, t.stem)]
                 p2 = [j for j, t in enumerate(ev) if wording.related(toks[k2].stem, t.stem)]
-                if p1 and p2 and min(abs(a - b) for a in p1 for b in p2) >= 10:
-                    return [
-                        f"it joins {toks[k1].text!r} and {toks[k2].text!r}, which the article "
-                        "keeps apart"
-                    ]
+                far = [(a, b) for a in p1 for b in p2 if abs(a - b) >= 10]
+                if not far or len(far) < len(p1) * len(p2):
+                    continue
+                if not clause.values and any(_one_list(ev, a, b) for a, b in far):
+                    continue
+                return [
+                    f"it joins {toks[k1].text!r} and {toks[k2].text!r}, which the article "
+                    "keeps apart"
+                ]
     return []
+
+
+def _crossed_figures(
+    source: Source, text: str, toks: tuple[wording.Token, ...],
+    bound: list[tuple[_Clause, tuple[int, ...]]],
+) -> list[str]:  # fmt: skip
+    """Figures of two clauses exchanged between the subjects the article gives them
+    ("ridership has recovered to well over 100 percent, while costs have recovered to about
+    85 percent" against "Ridership has recovered to about 85 percent ..., but our costs have
+    recovered to well over 100 percent"): two clauses of the statement read in one sentence,
+    each against the clause of that sentence holding most of its words, and each clause's
+    figures only in the other's."""
+    with_figures = [(c, held) for c, held in bound if c.values]
+    for (c1, h1), (c2, h2) in itertools.combinations(with_figures, 2):
+        for i in set(h1) & set(h2):
+            sentence = source.sentence_text(i)
+            parts = [sentence[a:b] for a, b in wording.clauses(sentence)]
+            if len(parts) < 2:
+                continue
+            b1, b2 = _own_part(parts, toks, c1), _own_part(parts, toks, c2)
+            if b1 is None and b2 is not None:  # a tie one of them clearly takes
+                b1 = _own_part(parts, toks, c1, without=b2)
+            elif b2 is None and b1 is not None:
+                b2 = _own_part(parts, toks, c2, without=b1)
+            if b1 is None or b2 is None or b1 == b2:
+                continue
+            if _values_only_in(c1.values, parts[b2], parts[b1]) and _values_only_in(
+                c2.values, parts[b1], parts[b2]
+            ):
+                one, other = (text[c.start : c.end].strip(" ,;.") for c in (c1, c2))
+                return [
+                    f"it swaps the figures of {one!r} and {other!r}: the article has them the "
+                    "other way round"
+                ]
+    return []
+
+
+def _own_part(
+    parts: list[str], toks: tuple[wording.Token, ...], clause: _Clause, without: int = -1
+) -> int | None:
+    """The one part of a sentence holding most of a clause's words (None on a tie), the part
+    `without` left out."""
+    cover = {
+        j: sum(
+            wording.same_word(toks[k].stem, frozenset(wording.stems_of(p))) for k in clause.words
+        )
+        for j, p in enumerate(parts)
+        if j != without
+    }
+    ranked = sorted(cover.values())
+    best = max(cover, key=lambda j: cover[j])
+    return None if not ranked[-1] or (len(ranked) > 1 and ranked[-2] >= ranked[-1]) else best
+
+
+def _values_only_in(values: list[float], there: str, here: str) -> bool:
+    """Whether some of the values are in `there` and none is in `here`."""
+
+    def has(part: str, v: float) -> bool:
+        return any(f.value is not None and math.isclose(v, f.value) for f in figures_of(part))
+
+    return any(has(there, v) for v in values) and not any(has(here, v) for v in values)
+
+
+_CLAUSE_BREAKS = frozenset("while whereas but although though ; : ( ) — –".split())
+
+
+def _one_list(ev: tuple[wording.Token, ...], a: int, b: int) -> bool:
+    """Whether ev[a] and ev[b] stand in one enumeration: no verb, auxiliary or clause break
+    between them ("rail upgrades, $2.9 billion to the grid, $1.3 billion to port expansion")."""
+    lo, hi = sorted((a, b))
+    for j in range(lo + 1, hi):
+        t = ev[j]
+        low = t.text.lower()
+        if low in _CLAUSE_BREAKS or t.text in wording.QUOTE_MARKS:
+            return False
+        # a predicate between them: an auxiliary or a past tense ("had remained", "rose");
+        # a base form may be a noun of an item ("dye-house repairs")
+        if low in wording.AUXILIARIES or low in wording.BE_FORMS:
+            return False
+        if t.text[0].isalpha() and wording.is_verb(ev, j) and wording.past_form(t.text):
+            return False
+    return True
 
 
 def _positions(name: str, folded: str) -> list[int]:
@@ -1205,6 +1334,17 @@ def _speaker_stood_for(source: Source, speaker: str, i: int) -> bool:
     return attribution.in_evidence(speaker, fold_text(names), names)
 
 
+def _named_by_head(source: Source, i: int, spoken: str) -> list[str]:
+    """The names a bare "the ministry" among sentence i's speakers stands for: those of the
+    sentences just before (and the lede) whose head is that noun ("Marendia's Finance
+    Ministry" for "The ministry said ...")."""
+    heads = {m.group(0).split()[-1].lower() for m in _GENERIC_SPEAKER.finditer(spoken)}
+    if not heads:
+        return []
+    names = _antecedents(source, i).split(" ; ")
+    return [n for n in names if n and n.split()[-1].lower() in heads]
+
+
 def _possessors(toks: tuple[wording.Token, ...], clause: _Clause) -> set[int]:
     """The possessives before a clause's first verb: "The company's order backlog was ..."
     reports the company's own figure."""
@@ -1239,7 +1379,9 @@ def _names_speaker(source: Source, i: int, subject: list[wording.Token]) -> bool
     of sensors, said"; "Holm" for "Mayor Petra Holm"), or, with no name, the subject's words
     are ("The ministry" for "the finance ministry"). A shared word is not enough: "North Korea"
     is not "South Korea's intelligence service"."""
-    spoken = {t.stem for t in wording.tokens(source.speakers(i)) if wording.is_content(t)}
+    spoken_text = source.speakers(i)
+    spoken_text += " " + fold_text(" ".join(_named_by_head(source, i, spoken_text)))
+    spoken = {t.stem for t in wording.tokens(spoken_text) if wording.is_content(t)}
     names = {t.stem for t in subject if t.capital}
     return bool(spoken) and (names or {t.stem for t in subject}) <= spoken
 

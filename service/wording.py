@@ -14,6 +14,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from service import lexicon
+
 
 def _w(words: str) -> frozenset[str]:
     return frozenset(words.split())
@@ -50,109 +52,7 @@ NEGATION_CUES = _w(
     "declined decline declines denied deny denies failed fail fails without didn't doesn't "
     "don't won't wouldn't isn't aren't wasn't weren't hasn't haven't hadn't couldn't can't"
 )
-# Verbs whose past tense does not end in -ed, and their participles (stem -> base).
-IRREGULAR = {
-    "sent": "send",
-    "met": "meet",
-    "said": "say",
-    "told": "tell",
-    "led": "lead",
-    "held": "hold",
-    "made": "make",
-    "took": "take",
-    "taken": "take",
-    "rose": "rise",
-    "risen": "rise",
-    "fell": "fall",
-    "fallen": "fall",
-    "won": "win",
-    "struck": "strike",
-    "paid": "pay",
-    "began": "begin",
-    "begun": "begin",
-    "grew": "grow",
-    "grown": "grow",
-    "spoke": "speak",
-    "spoken": "speak",
-    "gave": "give",
-    "given": "give",
-    "went": "go",
-    "gone": "go",
-    "saw": "see",
-    "seen": "see",
-    "found": "find",
-    "kept": "keep",
-    "brought": "bring",
-    "built": "build",
-    "stood": "stand",
-    "sold": "sell",
-    "bought": "buy",
-    "lost": "lose",
-    "left": "leave",
-    "meant": "mean",
-    "spent": "spend",
-    "wrote": "write",
-    "written": "write",
-    "chose": "choose",
-    "chosen": "choose",
-    "drove": "drive",
-    "flew": "fly",
-    "flown": "fly",
-    "knew": "know",
-    "known": "know",
-    "thought": "think",
-    "sought": "seek",
-    "fought": "fight",
-    "caught": "catch",
-    "hit": "hit",
-    "cut": "cut",
-    "set": "set",
-    "put": "put",
-    "shut": "shut",
-    "quit": "quit",
-    "bore": "bear",
-    "borne": "bear",
-    "swore": "swear",
-    "vowed": "vow",
-    "ran": "run",
-    "became": "become",
-    "came": "come",
-    "overtook": "overtake",
-    "undertook": "undertake",
-    "withdrew": "withdraw",
-    "withdrawn": "withdraw",
-    "froze": "freeze",
-    "frozen": "freeze",
-    "hid": "hide",
-    "slid": "slide",
-    "sank": "sink",
-    "sunk": "sink",
-    "shook": "shake",
-    "shaken": "shake",
-    "died": "die",
-    "dies": "die",
-    "dying": "die",
-    "deaths": "death",
-    "dead": "death",
-    "felt": "feel",
-    "heard": "hear",
-    "lent": "lend",
-    "fled": "flee",
-    "shot": "shoot",
-    "drew": "draw",
-    "drawn": "draw",
-    "threw": "throw",
-    "thrown": "throw",
-    "broke": "break",
-    "broken": "break",
-    "understood": "understand",
-    "forgave": "forgive",
-    "forgiven": "forgive",
-    "dealt": "deal",
-    "sped": "speed",
-    "rode": "ride",
-    "hung": "hang",
-}
+IRREGULAR = lexicon.IRREGULAR  # form -> base, for the verbs whose past is not "-ed"
 # Common news verbs in their base form (a stand-in for a part-of-speech tagger: a statement
 # needs a verb, and an unmatched verb is decisive).
 VERBS = _w(
@@ -193,53 +93,7 @@ def decisive_verb(toks: tuple[Token, ...], i: int) -> bool:
     return is_verb(toks, i) and toks[i].text.lower() not in LIGHT_VERBS
 
 
-# Groups of words a paraphrase may exchange (stems of base forms).
-_SYNONYM_GROUPS = [
-    "vow pledge promise commit",
-    "say tell state announce add note",
-    "unveil announce present launch introduce",
-    "plan program programme package scheme",
-    "troop soldier force servicemen personnel",
-    "send deploy dispatch",
-    "rise increase grow climb gain jump",
-    "fall decrease decline drop slip",
-    "cut reduce lower trim",
-    "raise hike increase",
-    "forecast project predict expect estimate",
-    "quake earthquake",
-    "meet talk meeting discuss discussion",
-    "shut close",
-    "kill death die",
-    "help aid assist",
-    "build construct",
-    "begin start",
-    "end finish complete",
-    "buy purchase acquire",
-    "job role position",
-    "town city municipality",
-    "firm company business",
-    "chief head leader",
-    "fare price",
-    "aim seek intend",
-    "oppose against",
-    "happen become occur",
-    "keep leave hold maintain retain",
-    "spend go allocate earmark devote",
-    "take attend",
-    "obtain secure get win raise",
-    "crest peak",
-    "admit acknowledge concede",
-    "require obligate oblige force",
-    "rebuild reconstruct reconstruction",
-    "recover return rebound",
-    "pay contribute provide commit fund",
-    "reach hit",
-    "say warn caution stress argue insist",
-    "estimate put",
-    "charge cost",
-    "defeat reject",
-    "support back favour favor",
-]
+_SYNONYM_GROUPS = lexicon.SYNONYM_GROUPS
 
 
 @lru_cache(maxsize=8192)
@@ -263,7 +117,21 @@ def stem(word: str) -> str:
         w = w[:-1]
     if len(w) > 3 and w.endswith("e"):
         w = w[:-1]
-    return w
+    return _american(w)
+
+
+def _american(s: str) -> str:
+    """A stem in American spelling: "defenc" -> "defens", "centr" -> "center"."""
+    if s in lexicon.SPELLING_STEMS:
+        return lexicon.SPELLING_STEMS[s]
+    for british, american in lexicon.SPELLING_ENDINGS:
+        if s.endswith(british):
+            return s[: -len(british)] + american
+    if s.isascii():
+        for british, american in lexicon.SPELLING_PARTS:
+            if british in s:
+                s = s.replace(british, american)
+    return s
 
 
 _SYNONYMS: dict[str, frozenset[str]] = {}
@@ -281,6 +149,7 @@ _NEGATION = NEGATION_CUES
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'’-]*|[,;:()\"“”—–]")
 _BREAK = frozenset(',;:()"“”—–')
 _QUOTES = frozenset('"“”')
+QUOTE_MARKS = _QUOTES
 
 
 class Token(NamedTuple):
@@ -298,15 +167,31 @@ _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 
 def stems_of(text: str) -> list[str]:
     """The stems of text's words (what `tokens` gives, without the offsets)."""
+    if lexicon.PHRASE.search(text):
+        text = lexicon.PHRASE.sub(_phrase_word, text)
     return [stem(w) for w in _WORD.findall(text)]
+
+
+def _phrase_word(m: re.Match[str]) -> str:
+    return lexicon.PHRASE_WORDS[int(str(m.lastgroup)[1:])]
 
 
 @lru_cache(maxsize=4096)
 def tokens(text: str) -> tuple[Token, ...]:
-    """Words (and clause punctuation) of text with their stems and offsets."""
-    out = []
+    """Words (and clause punctuation) of text with their stems and offsets; a listed phrase
+    ("free of charge") is one token, its word, spanning the phrase."""
+    phrases = [(m.start(), m.end(), _phrase_word(m)) for m in lexicon.PHRASE.finditer(text)]
+    out: list[Token] = []
+    p = 0
     for m in _TOKEN.finditer(text):
         t = m.group(0)
+        while p < len(phrases) and phrases[p][1] <= m.start():
+            p += 1
+        if p < len(phrases) and phrases[p][0] <= m.start():
+            start, end, word = phrases[p]
+            if not out or out[-1].start != start:  # the phrase's first word stands for it
+                out.append(Token(word, stem(word), start, end, t[0].isupper()))
+            continue
         out.append(Token(t, stem(t) if t[0].isalnum() else t, m.start(), m.end(), t[0].isupper()))
     return tuple(out)
 
@@ -328,6 +213,8 @@ def _is_content_text(text: str) -> bool:
 _AUX = _w("has have had will would can could may might must did does do shall should")
 _MODAL_WORDS = _w("will would can could may might must shall should")
 _BE = _w("is are was were be been being am")
+AUXILIARIES = _AUX
+BE_FORMS = _BE
 # Words ending in -ed or -ing that are nouns or prepositions.
 _NOT_VERBS = _w(
     "evening evenings morning mornings building buildings meeting meetings funding housing "
@@ -458,7 +345,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
     "but" that opens a new clause; a list ("roads, bridges and housing") stays whole."""
     cuts = [0]
     pattern = (
-        r";\s*|,\s+(?=(?:while|whereas|but|and|with|including|saying|adding|citing|aimed)\b)"
+        r";\s*|,\s+(?=(?:while|whereas|but|and|with|including|saying|adding|citing|aimed|"
+        r"as\s+well\s+as|along\s+with|together\s+with)\b)"
         r"|\s+(?=(?:while|whereas)\b)"
     )
     for m in re.finditer(pattern, text):
@@ -466,6 +354,58 @@ def clauses(text: str) -> list[tuple[int, int]]:
     cuts.append(len(text))
     spans = [(a, b) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
     return spans or [(0, len(text))]
+
+
+LIST_ITEM_WORDS = 5  # an item of an enumeration has at most this many words (function words aside)
+
+
+def list_tail(text: str, start: int, end: int) -> int | None:
+    """Where the trailing enumeration of a clause starts, its second item on: "The plan
+    includes rebuilding roads, housing assistance, flood defences and schools" -> the offset of
+    "housing". At least two short items must follow the first comma, in lower case, with no
+    verb or figure (a list of names or of clauses is not cut); the part before them must hold
+    a verb. An article may give such a list over several sentences of a paragraph."""
+    part = text[start:end].rstrip(" ,;.")
+    commas = [m.start() for m in re.finditer(r",\s+", part)]
+    if len(commas) < 2:
+        return None
+    items: list[int] = []  # starts of the trailing items, last first
+    for k in range(len(commas) - 1, -1, -1):
+        item_end = commas[k + 1] if k + 1 < len(commas) else len(part)
+        item = part[commas[k] + 1 : item_end].strip(" .")
+        toks = tokens(re.sub(r"^(?:and|or)\s+", "", item))
+        words = [t for t in toks if t.text[0].isalnum()]
+        if (
+            not words
+            or sum(t.text.lower() not in FUNCTION_WORDS for t in words) > LIST_ITEM_WORDS
+            or any(t.capital or any(c.isdigit() for c in t.text) for t in words)
+            or any(_finite(toks, j) for j, t in enumerate(toks) if t.text[0].isalpha())
+        ):
+            break
+        items.append(commas[k] + 1)
+    if len(items) < 2:
+        return None
+    head = tokens(part[: items[-1]])
+    if not any(is_verb(head, j) for j, t in enumerate(head) if t.text[0].isalpha()):
+        return None
+    at = items[-1]
+    return start + at + (len(part[at:]) - len(part[at:].lstrip()))
+
+
+def past_form(word: str) -> bool:
+    """Whether a word has the form of a past tense or participle: "rose", "remained"."""
+    low = word.lower()
+    return low.endswith("ed") or (low in IRREGULAR and IRREGULAR[low] != low)
+
+
+def _finite(toks: tuple[Token, ...], j: int) -> bool:
+    """Whether toks[j] of a short phrase is its predicate: an auxiliary or a past tense
+    ("wages fell", "had risen"); a base form may be a noun ("dye-house repairs", "flood
+    defences") and a gerund names an item ("rebuilding roads")."""
+    low = toks[j].text.lower()
+    if low in _AUX or low in _BE:
+        return True
+    return is_verb(toks, j) and past_form(low)
 
 
 def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: bool) -> bool:
@@ -492,6 +432,8 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
             return True  # "voted 6-3 on Tuesday night to close"
         if by_stem and t.stem in _TO_CUES and j == i - 1 and toks[i].text.endswith("ing"):
             return True  # "proposed keeping the branch open"
+        if by_stem and low in _AIM_PREPOSITIONS and j > 0 and toks[j - 1].stem in cues:
+            return True  # "aimed at reviving", "with the intention of selling"
         chain = (
             low in _AUX
             or low in _BE
@@ -508,6 +450,8 @@ def _cued(toks: tuple[Token, ...], i: int, cues: frozenset[str], *, by_stem: boo
     return False
 
 
+# Prepositions by which an aim, a plan or a hope governs a verb: "aimed at reviving growth".
+_AIM_PREPOSITIONS = _w("at of for toward towards")
 # Verbs and adjectives that make what follows "to" a decision or a plan, not a done thing
 # (a pledge or vow is itself the act reported, so "pledged to support" is "vows support").
 _TO_CUES = frozenset(
@@ -589,15 +533,29 @@ def modal(toks: tuple[Token, ...], i: int) -> bool:
     return _cued(toks, i, _MODAL_STEMS, by_stem=True) or toks[i].stem in _MODAL_STEMS
 
 
-def polarity_reasons(statement: str, evidence: str) -> list[str]:
+def headline_future(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] is a headline's future, "to" after its subject: "Company to cut 350
+    jobs", "Council to vote on fare" (headlines drop "is going")."""
+    if i < 2 or toks[i - 1].text.lower() != "to":
+        return False
+    before = toks[i - 2]
+    return before.text[0].isalpha() and is_content(before) and not is_verb(toks, i - 2)
+
+
+def polarity_reasons(statement: str, evidence: str, headline_end: int = 0) -> list[str]:
     """Where the statement's negation or modality differs from its evidence's.
 
     Each content word of the statement found in the evidence is compared: negated before it on
     one side and not the other ("refused to support" / "will unconditionally support"), or only
-    planned, expected or possible on one side ("has achieved" / "plans to achieve").
+    planned, expected or possible on one side ("has achieved" / "plans to achieve"). The
+    evidence's first `headline_end` characters are a headline, whose "X to cut" is a plan.
     """
     s_toks = tokens(statement)
     e_toks = tokens(evidence)
+
+    def e_modal(j: int) -> bool:
+        return modal(e_toks, j) or (e_toks[j].start < headline_end and headline_future(e_toks, j))
+
     by_stem: dict[str, list[int]] = {}
     for j, e in enumerate(e_toks):
         if e.text[0].isalpha():
@@ -632,12 +590,45 @@ def polarity_reasons(statement: str, evidence: str) -> list[str]:
         s_mod = modal(s_toks, i)
         if not s_mod and _present_simple(s_toks, i) and all(_decided(e_toks, j) for j in hits):
             continue  # "Council raises bus fare" for "the council voted to raise the fare"
-        if all(modal(e_toks, j) != s_mod for j in hits):
+        if all(e_modal(j) != s_mod for j in hits):
             reasons.append(
                 f"it states {t.text!r} as {'planned or possible' if s_mod else 'done'}, but the "
                 f"article gives it as {'done' if s_mod else 'planned, expected or possible'}"
             )
     return reasons
+
+
+_TIME_PREFIXES = {"pre": ("before", "prior"), "post": ("after", "since")}
+
+
+def prefixed(stem_: str) -> tuple[frozenset[str], str] | None:
+    """A time prefix's words and the stem it qualifies: "pre-pandemic" -> ({before, prior},
+    "pandemic"), said by an article as "before the pandemic"."""
+    head, dash, rest = stem_.partition("-")
+    if not dash or head not in _TIME_PREFIXES or len(rest) < 3:
+        return None
+    return frozenset(stem(w) for w in _TIME_PREFIXES[head]), stem(rest)
+
+
+_EXCLUSIVE: dict[str, frozenset[str]] = {}
+for _group in lexicon.EXCLUSIVE_GROUPS:
+    _members = frozenset(stem(w) for w in _group.split())
+    for _s in _members:
+        _EXCLUSIVE[_s] = _EXCLUSIVE.get(_s, frozenset()) | _members
+
+
+def rival(token: Token, evidence: str) -> str | None:
+    """A word of the evidence that excludes a statement's lower-case word: "state" for
+    "federal" ("a state grant"), "south" for "north"; None when there is none."""
+    others = (
+        _EXCLUSIVE.get(token.stem, frozenset())
+        - {token.stem}
+        - _SYNONYMS.get(token.stem, frozenset())
+    )
+    if token.capital or not others:
+        return None
+    found = next((t for t in tokens(evidence) if not t.capital and t.stem in others), None)
+    return found.text if found else None
 
 
 def synonyms(stem_: str) -> frozenset[str]:

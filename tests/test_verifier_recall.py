@@ -1,0 +1,178 @@
+"""True statements the verifier used to refuse, each beside a false one it must still catch.
+
+Every row is written for an article of its own (MILL, below): phrases and spellings read as
+one word, time prefixes, an aim and a headline's plan, items of one enumeration, a bare "the
+department" as speaker, an enumeration spread over a paragraph, evidence ties, and figures of
+two clauses swapped.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from service import lexicon, wording
+from service.grounding import Source, Verdict, check_statement
+
+MILL = (
+    "Tessfield Textiles to shut 120 looms at Corran mill\n"
+    "Tessfield Textiles on Friday announced a $40 million, three-year programme to modernise "
+    "its Corran mill with new looms, aimed at restoring the mill's profits.\n"
+    "Of the programme's $40 million, $22 million goes to new looms, $11 million to dye-house repairs and "
+    "$7 million to staff training. A further $3 million is set aside for a solar roof and a "
+    "wastewater plant.\n"
+    "Corran's Industry Department said it would inspect the mill in June.\n"
+    "The department added that it would certify the new looms by 2027.\n"
+    "Weaver Hana Brisk said the canteen had fed workers for free for forty years.\n"
+    '"Solar-powered looms are our future," Brisk said.\n'
+    "Orders from carpet makers have recovered to about 70 percent of where they were before "
+    "the recession, but orders from upholsterers have recovered to only 40 percent.\n"
+    "Roof panels come from the solar budget.\n"
+    "The mill has applied for a state grant of $5 million.\n"
+)
+
+
+@cache
+def mill() -> Source:
+    return Source(MILL)
+
+
+def sentence_verdict(text: str) -> Verdict:
+    return check_statement(mill(), text, [], check_attribution=False)
+
+
+# (cause, summary sentence, supported, reason fragment)
+ROWS = [
+    # a phrase is read as its word: "without charge" is "for free"
+    ("phrase", "Brisk said the canteen had fed workers without charge for forty years.", True, None),
+    ("phrase", "Brisk said the canteen had charged workers for forty years.", False, "charged"),
+    # "come back" is "recover", "pre-recession" is "before the recession"
+    ("prefix", "Orders from carpet makers have come back to about 70 percent of their "
+     "pre-recession level.", True, None),
+    ("prefix", "Orders from carpet makers have come back to about 70 percent of their "
+     "post-recession level.", False, None),
+    # "aimed at restoring" is an aim, as "aiming to restore" is
+    ("aim", "Tessfield Textiles unveiled a $40 million programme, aiming to restore the mill's "
+     "profits.", True, None),
+    ("aim", "Tessfield Textiles unveiled a $40 million programme that has restored the mill's "
+     "profits.", False, "done"),
+    # a headline's "X to shut" is a plan
+    ("headline", "Tessfield Textiles plans to shut 120 looms.", True, None),
+    ("headline", "Tessfield Textiles has shut 120 looms.", False, "done"),
+    # items of one enumeration named together, with no figure of their own
+    ("enumeration", "The programme includes new looms and staff training.", True, None),
+    ("enumeration", "The programme puts $22 million into new looms and staff training.", False,
+     "apart"),
+    ("enumeration", "Orders from carpet makers and upholsterers have recovered to about 70 "
+     "percent.", False, None),
+    # "The department added" is Corran's Industry Department, named just before
+    ("department", "Corran's Industry Department will certify the new looms by 2027.", True, None),
+    ("department", "Tessfield Textiles will certify the new looms by 2027.", False, None),
+    # an enumeration given over the sentences of a paragraph; an item it lacks is invented
+    ("list", "Tessfield's $40 million programme includes new looms, dye-house repairs, staff "
+     "training, a solar roof and a wastewater plant.", True, None),
+    ("list", "Tessfield's $40 million programme includes new looms, dye-house repairs, a new "
+     "canteen, a solar roof and a wastewater plant.", False, "canteen"),
+    # figures of two clauses exchanged between the clauses of one sentence
+    ("swap", "Orders from carpet makers have recovered to about 70 percent, while orders from "
+     "upholsterers have recovered to only 40 percent.", True, None),
+    ("swap", "Orders from carpet makers have recovered to only 40 percent, while orders from "
+     "upholsterers have recovered to about 70 percent.", False, "swaps"),
+    # one of a set of words that exclude each other, exchanged for another
+    ("exclusive", "The mill has applied for a state grant of $5 million.", True, None),
+    ("exclusive", "The mill has applied for a federal grant of $5 million.", False,
+     "where the article says 'state'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cause", "text", "supported", "reason"), ROWS, ids=[f"{r[0]}-{i}" for i, r in enumerate(ROWS)]
+)
+def test_true_accepted_and_false_caught(
+    cause: str, text: str, supported: bool, reason: str | None
+) -> None:
+    verdict = sentence_verdict(text)
+    assert verdict.supported is supported, (cause, verdict.reasons)
+    if reason:
+        assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize("text", ["The plan includes solar.", "The plan covers solar power."])
+def test_evidence_is_the_word_itself_in_the_first_sentence_saying_it(text: str) -> None:
+    # "Solar-powered" only begins with the word, and "the solar budget" refers back to it
+    verdict = sentence_verdict(text)
+    source = mill()
+    quotes = [source.text[e.start : e.end] for e in verdict.evidence]
+    assert quotes == ["A further $3 million is set aside for a solar roof and a wastewater plant."]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("allocated", "committing"),  # money given to something
+        ("defences", "defenses"),  # British and American spelling
+        ("organisation", "organization"),
+        ("kilometres", "kilometers"),
+        ("rebuilt", "rebuilding"),  # irregular past
+        ("shown", "shows"),
+        ("war", "conflict"),
+        ("countries", "nations"),
+    ],
+)
+def test_one_word_for_the_checks(a: str, b: str) -> None:
+    assert wording.related(wording.stem(a), wording.stem(b))
+
+
+ANTONYMS = [
+    ("rise", "fall"), ("increase", "decrease"), ("raise", "cut"), ("approve", "reject"),
+    ("support", "oppose"), ("win", "lose"), ("open", "close"), ("begin", "end"),
+    ("hire", "layoff"), ("free", "charge"), ("before", "after"), ("accept", "refuse"),
+    ("expand", "shrink"), ("allow", "ban"), ("strong", "weak"), ("profit", "loss"),
+    ("buy", "sell"), ("arrest", "release"), ("rapid", "slow"), ("large", "small"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b"), ANTONYMS)
+def test_no_synonym_group_holds_opposites(a: str, b: str) -> None:
+    assert not wording.related(wording.stem(a), wording.stem(b))
+    assert not any(
+        wording.stem(a) in group and wording.stem(b) in group
+        for group in ({wording.stem(w) for w in g.split()} for g in lexicon.SYNONYM_GROUPS)
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("She used it free of charge.", ["She", "used", "it", "free"]),
+        ("Sales came back, as well as profits.", ["Sales", "recover", ",", "and", "profits"]),
+        ("They set aside $5 million.", ["They", "allocate", "5", "million"]),
+    ],
+)
+def test_a_phrase_is_one_token_spanning_it(text: str, words: list[str]) -> None:
+    toks = wording.tokens(text)
+    assert [t.text for t in toks if t.text != "."] == words
+    phrase = next(t for t in toks if t.text in {"free", "recover", "allocate"})
+    assert " " in text[phrase.start : phrase.end]  # the whole phrase, for its offsets
+    assert (
+        wording.stems_of(text)[: len(words)]
+        == [t.stem for t in toks if t.text[0].isalnum() and t.text != "."][: len(words)]
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "evidence", "found"),
+    [
+        ("federal", "a state grant it has applied for", "state"),
+        ("north", "the south channel", "south"),
+        ("compulsory", "the buyout is voluntary", "voluntary"),
+        ("local", "municipal inspectors", None),  # near-synonyms do not exclude each other
+        ("annual", "a yearly fee", None),
+        ("evening", "on Tuesday night", None),
+        ("federal", "the federal and state governments", "state"),  # asked only when it is missing
+    ],
+)
+def test_rival_words(word: str, evidence: str, found: str | None) -> None:
+    token = wording.tokens(word)[0]
+    assert wording.rival(token, evidence) == found
