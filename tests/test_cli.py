@@ -69,7 +69,7 @@ def test_a_bad_file_is_one_line_and_exit_2(
     ("options", "mention"),
     [
         (["--prompt-version", "latest"], "available: v1"),
-        (["--prompt-version", "v9"], "available: v1"),
+        (["--prompt-version", "v99"], "available: v1"),
         (["--title", "t" * 501], "--title"),
     ],
 )
@@ -165,10 +165,10 @@ def test_eval_of_an_unknown_prompt_version_is_an_error(
 ) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL")
     baseline = tmp_path / "baseline.json"
-    code, err = run(capsys, "eval", "--replay", "--prompt-version", "v9", "--out",
+    code, err = run(capsys, "eval", "--replay", "--prompt-version", "v99", "--out",
                     str(tmp_path / "out"), "--update-baseline", "--baseline", str(baseline))  # fmt: skip
     assert code == EXIT_USAGE
-    assert "unknown prompt_version 'v9'" in one_line_error(err)
+    assert "unknown prompt_version 'v99'" in one_line_error(err)
     assert not baseline.exists()
 
 
