@@ -84,15 +84,18 @@ def complete(
     max_words: int,
     title: str | None = None,
     enabled: bool = True,
+    ranked: list[salience.Salience] | None = None,
 ) -> schemas.SummaryOut:
     """`summary` with its unsupported sentences left out of its text and, when what is left
     covers less than the article's lead (and `enabled`), completed with verified article
-    sentences within `max_words`; `lead_check` says what was done."""
+    sentences within `max_words`; `lead_check` says what was done. `ranked`: the article's
+    `salience.rank` when the caller has it already (a salience selection ranked it)."""
     kept = [s for s in summary.sentences if s.supported]
     dropped = len(summary.sentences) - len(kept)
     model_words = len(summary.text.split())
     words = sum(len(s.text.split()) for s in kept)
-    ranked = salience.rank(source, title)
+    if ranked is None:
+        ranked = salience.rank(source, title)
     proxy = Proxy.of(source, ranked)
     have = frozenset().union(*(proxy.units(s.text) for s in kept))
     kept_coverage = proxy.coverage(have)

@@ -257,6 +257,7 @@ class Pipeline:
             max_words=limit,
             title=req.title,
             enabled=self.settings.extract_completion,
+            ranked=None if picked is None else picked.ranked,
         )
         timings["extract"] = _ms(t)
         timings["total"] = _ms(started)

@@ -38,6 +38,7 @@ class Selection:
     text: str  # what the model reads
     tokens: int
     total: int  # the article's sentences
+    ranked: list[salience.Salience]  # the article's candidates, most salient first
 
 
 def plain_text(source: Source, indices: Sequence[int]) -> str:
@@ -68,7 +69,8 @@ def select(
     under), as the chunker counts them.
     """
     show = render or (lambda indices: plain_text(source, indices))
-    ranked = [s.index for s in salience.rank(source, title)]
+    scored = salience.rank(source, title)
+    ranked = [s.index for s in scored]
     lead = sorted(ranked)[:LEAD_SENTENCES]
     first = [0] if source.is_title else []
     order = list(dict.fromkeys([*first, *lead, *ranked]))
@@ -87,6 +89,6 @@ def select(
         text = show(indices)
         tokens = len(encoding.encode_ordinary(text))
         if tokens <= budget:
-            return Selection(indices, text, tokens, len(source.sentences))
+            return Selection(indices, text, tokens, len(source.sentences), scored)
         taken.pop()
     return None
