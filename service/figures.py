@@ -373,7 +373,7 @@ def _date_parts(f: Figure) -> list[str | None]:
     return [*parts, None, None][:3]
 
 
-def _date_ok(claim: Figure, ev: Figure) -> bool:
+def date_ok(claim: Figure, ev: Figure) -> bool:
     """True when ev is at least as precise as claim and agrees with it."""
     (cy, cm, cd), (ey, em, ed) = _date_parts(claim), _date_parts(ev)
     if cy and (ey != cy if ey else cm is None):
@@ -392,7 +392,7 @@ def _kind_ok(a: Figure, b: Figure) -> bool:
 def _check_date(claim: Figure, evidence: tuple[Figure, ...]) -> str | None:
     """Why a claimed date or year is unsupported, or None."""
     dates = [f for f in evidence if f.kind in {"date", "year"}]
-    if any(_date_ok(claim, ev) for ev in dates):
+    if any(date_ok(claim, ev) for ev in dates):
         return None
     if not dates:
         return f"date {claim.text} not in the evidence"

@@ -500,6 +500,20 @@ class Source:
     def sentences_with_value(self, value: float) -> set[int]:
         return self._figure_index.get(round(value, 6), set())
 
+    @cached_property
+    def _dates(self) -> list[tuple[int, figures.Figure]]:
+        """(sentence, date) for every date of the eligible sentences."""
+        out = []
+        for f in figures_of(self.text):
+            i = bisect.bisect_right(self._starts, f.start) - 1
+            if f.kind == "date" and i >= 0 and f.start < self._ends[i] and self.eligible[i]:
+                out.append((i, f))
+        return out
+
+    def sentences_with_date(self, date: figures.Figure) -> frozenset[int]:
+        """The sentences giving `date` at least as precisely ("June 19, 2024" for "June 2024")."""
+        return frozenset(i for i, f in self._dates if figures.date_ok(date, f))
+
     def attributed_spans(self, i: int) -> list[tuple[int, int]]:
         """Spans of sentence i (offsets in it) that a source says: its quotations (a quotation
         may run over several sentences of its paragraph) and reporting-verb clauses."""
@@ -582,6 +596,7 @@ class _Clause:
     words: list[int]  # indices into the statement's tokens
     values: list[float]
     items: bool = False  # the items of an enumeration: each word must be in its evidence
+    dates: list[figures.Figure] = field(default_factory=list)  # "June 19, 2024", "May 2025"
 
 
 def _clauses(
@@ -599,9 +614,11 @@ def _clauses(
         spans += [(a, tail, False), (tail, b, True)] if tail else [(a, b, False)]
     for a, b, items in spans:
         words = [k for k, t in enumerate(toks) if a <= t.start < b and wording.is_content(t)]
-        values = [f.value for f in figures_of(text[a:b]) if f.value is not None]
+        found = figures_of(text[a:b])
+        values = [f.value for f in found if f.value is not None]
+        dates = [f for f in found if f.kind == "date"]
         if words or values:
-            out.append(_Clause(a, b, words, values, items))
+            out.append(_Clause(a, b, words, values, items, dates))
     return out
 
 
@@ -621,11 +638,13 @@ def _best_sentences(
     """The eligible sentence that covers most of the clause's words and figures, or two
     adjacent sentences of one paragraph when together they cover clearly more.
 
-    Ties go to the sentences of the model's quote, then to one naming the credited source,
-    then to one the statement's earlier clauses are bound to (`taken`), then to one holding
-    the words themselves rather than longer words they begin, then to the earlier sentence (a
-    story states a fact first and refers back to it later): a quote is kept only when its
-    sentence covers the clause at least as well as any other.
+    Among sentences covering it alike, one giving the clause's date (to the day asked) wins,
+    then one naming the credited source (a model may quote another sentence with the same
+    words: KCNA's report, not the ministry's speculation about the same talks), then the
+    sentences of the model's quote, then one the statement's earlier clauses are bound to
+    (`taken`), then one holding the words themselves rather than longer words they begin,
+    then the earlier sentence (a story states a fact first and refers back to it later): a
+    quote is kept only when its sentence covers the clause at least as well as any other.
     """
     holders = [(source.sentences_with(toks[k].stem), _weight(toks, k)) for k in clause.words]
     holders += [(frozenset(source.sentences_with_value(v)), FIGURE_WEIGHT) for v in clause.values]
@@ -643,8 +662,16 @@ def _best_sentences(
         named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
         # a word itself beats a longer word it begins ("schools", not "school-age children")
         exact = sum(i in source.sentences_with_word(toks[k].stem) for k in clause.words)
+        # a date decides between sentences that cover the words alike ("the treaty signed on
+        # June 19, 2024" is the sentence giving that day, not an earlier "in June 2024"); it
+        # does not join a neighbour, which would pair a date with another sentence's event
+        dated = sum(i in source.sentences_with_date(d) for d in clause.dates)
         return (
-            score[i] + 0.5 * (i in preferred) - 0.25 * (i == 0 and source.is_title),
+            score[i]
+            + FIGURE_WEIGHT * dated
+            + 0.5 * (i in preferred)
+            + 0.75 * named
+            - 0.25 * (i == 0 and source.is_title),
             i in preferred,
             named,
             i in taken,  # the sentence of the statement's other clauses

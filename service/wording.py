@@ -530,7 +530,36 @@ def negated(toks: tuple[Token, ...], i: int) -> bool:
 
 
 def modal(toks: tuple[Token, ...], i: int) -> bool:
-    return _cued(toks, i, _MODAL_STEMS, by_stem=True) or toks[i].stem in _MODAL_STEMS
+    return (
+        _cued(toks, i, _MODAL_STEMS, by_stem=True)
+        or toks[i].stem in _MODAL_STEMS
+        or _participle_of_modal(toks, i)
+    )
+
+
+# Participles that open a phrase but name no act of the clause's subject: prepositions
+# ("starting September 1", "including three councillors") and the reporting of the statement
+# itself ("said it would close the branch, citing costs": the citing is done).
+_NOT_ACTS = _w(
+    "including starting beginning following according regarding concerning excluding pending "
+    "barring considering saying adding noting citing calling arguing warning telling"
+)
+
+
+def _participle_of_modal(toks: tuple[Token, ...], i: int) -> bool:
+    """Whether toks[i] opens a participle clause after a comma that belongs to a planned or
+    possible act: "said it would invest $1.2 billion in a plant, creating about 2,300 jobs"
+    (the jobs are as planned as the plant). The clause's verb is the last verb before the
+    comma, back to the clause's start; a participle after a done act stays done."""
+    low = toks[i].text.lower()
+    if i < 2 or toks[i - 1].text != "," or not low.endswith("ing") or low in _NOT_ACTS:
+        return False
+    for j in range(i - 2, -1, -1):
+        if toks[j].text in _BREAK:
+            return False
+        if is_verb(toks, j):
+            return modal(toks, j)
+    return False
 
 
 def headline_future(toks: tuple[Token, ...], i: int) -> bool:

@@ -3,7 +3,8 @@
 Every row is written for an article of its own (MILL, below): phrases and spellings read as
 one word, time prefixes, an aim and a headline's plan, items of one enumeration, a bare "the
 department" as speaker, an enumeration spread over a paragraph, evidence ties, and figures of
-two clauses swapped.
+two clauses swapped, a participle clause as planned as the act it follows, the sentence giving a date's
+day over one giving only its month.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ MILL = (
     "the recession, but orders from upholsterers have recovered to only 40 percent.\n"
     "Roof panels come from the solar budget.\n"
     "The mill has applied for a state grant of $5 million.\n"
+    "Tessfield said it would open a second mill at Dunmore, creating about 300 jobs.\n"
+    "The Corran mill reopened its dye-house in March, creating 45 jobs.\n"
+    "Tessfield signed a supply contract with Orlan Dyes in April 2024.\n"
+    "Weavers marked the anniversary of the supply contract signed on April 12, 2024.\n"
 )
 
 
@@ -83,6 +88,16 @@ ROWS = [
     ("exclusive", "The mill has applied for a state grant of $5 million.", True, None),
     ("exclusive", "The mill has applied for a federal grant of $5 million.", False,
      "where the article says 'state'"),
+    # ", creating ..." after "said it would open" is as planned as the opening
+    ("participle", "Tessfield plans to create about 300 jobs at Dunmore.", True, None),
+    ("participle", "Tessfield has created about 300 jobs at Dunmore.", False, "done"),
+    # ... and after a done act, done
+    ("participle", "The Corran dye-house reopening created 45 jobs in March.", True, None),
+    ("participle", "The Corran mill plans to create 45 jobs.", False, "planned"),
+    # of two sentences with the same words, the one giving the day ("April 12, 2024") binds
+    ("date", "The supply contract was signed on April 12, 2024.", True, None),
+    ("date", "The supply contract was signed on April 14, 2024.", False, "April"),
+    ("date", "Tessfield signed a supply contract in April 2024.", True, None),
 ]  # fmt: skip
 
 
@@ -96,6 +111,32 @@ def test_true_accepted_and_false_caught(
     assert verdict.supported is supported, (cause, verdict.reasons)
     if reason:
         assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+HARBOUR = (
+    "Harbour board backs dredging\n"
+    "The Kell harbour board approved the dredging plan on Monday, the port authority said.\n"
+    "Fishers who oppose the dredging plan the Kell harbour board approved met on Tuesday.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("credited", "supported"), [("the port authority", True), ("the coast guard", False)]
+)
+def test_a_sentence_naming_the_credited_source_beats_the_quote_on_a_tie(
+    credited: str, supported: bool
+) -> None:
+    # the model quoted the fishers' sentence, which holds the same words as the report
+    source = Source(HARBOUR)
+    quote = source.locate("Fishers who oppose the dredging plan the Kell harbour board approved")
+    assert quote is not None
+    text = "The Kell harbour board approved the dredging plan"
+    verdict = check_statement(source, text, [quote], credited)
+    assert verdict.supported is supported, verdict.reasons
+    if supported:
+        assert [source.text[e.start : e.end] for e in verdict.evidence] == [
+            "The Kell harbour board approved the dredging plan on Monday, the port authority said."
+        ]
 
 
 @pytest.mark.parametrize("text", ["The plan includes solar.", "The plan covers solar power."])
