@@ -16,6 +16,7 @@ Every metric is a number (rates in [0, 1]); lists explain the numbers. Where eac
   satisfies article[start:end] == quote for every span (faithfulness, as in FActScore / Ragas).
   No items: 1.0; `n_claims` and `n_sentences` give the counts. Summary sentences are the model's
   (origin "model"), those left out of the text included: extracted ones are the article's own.
+  Overall, each is pooled over the items of all cases (`aggregate`), not averaged over cases.
 - dropped_sentences, extracted_sentences: the model's sentences the service left out of the
   summary's text for failing verification, and the article sentences it added (service.extract).
 - hallucinated_numbers, hallucinated_entities: distinct figures (digit strings, commas removed)
@@ -82,6 +83,14 @@ SUMMED = frozenset({
     "n_sentences", "n_gold_claims", "n_key_points", "n_attribution_pairs", "dropped_sentences",
     "extracted_sentences",
 })
+# Shares of returned items, pooled over the items of every case rather than averaged over cases:
+# a case that returns no claim scores 1.0 alone ("no items: 1.0"), and averaged it would count as
+# much as a case with eight claims of which two hold.
+POOLED: dict[str, tuple[str, ...]] = {
+    "claims_supported_rate": ("n_claims",),
+    "sentences_supported_rate": ("n_sentences",),
+    "grounding_rate": ("n_claims", "n_sentences"),
+}
 # A common word opening a sentence is not a name.
 _COMMON = frozenset({
     "a", "an", "the", "this", "that", "these", "those", "it", "its", "he", "she", "they", "we",
@@ -199,19 +208,35 @@ def failed_case(article: str, gold: dict[str, Any], lead_words: int) -> dict[str
     return {**scores, "coverage_vs_lead": ratio(0.0, scores["lead_coverage"])}
 
 
+def _pooled(cases: dict[str, dict[str, Any]], key: str, counts: tuple[str, ...]) -> float | None:
+    """The share `key` over every case's items (counted by `counts`), or None when a case lacks
+    the counts or no case returned an item (then the mean stands: 0 for failed cases)."""
+    hits = total = 0.0
+    for scores in cases.values():
+        if not _is_number(scores.get(key)) or not all(_is_number(scores.get(c)) for c in counts):
+            return None
+        n = sum(float(scores[c]) for c in counts)
+        hits, total = hits + float(scores[key]) * n, total + n
+    return hits / total if total else None
+
+
 def ratio(coverage: float, lead_coverage: float) -> float | None:
     """Coverage against the lead's; None when the lead covers nothing (no ratio to speak of)."""
     return coverage / lead_coverage if lead_coverage > 0 else None
 
 
 def aggregate(cases: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Every numeric metric across cases: counts summed (see SUMMED), the rest averaged."""
+    """Every numeric metric across cases: counts summed (see SUMMED), the shares of returned
+    items pooled over the items (see POOLED), the rest averaged."""
     keys = list(dict.fromkeys(k for scores in cases.values() for k in scores))
     out: dict[str, Any] = {"n_cases": len(cases)}
     for key in keys:
         values = [float(s[key]) for s in cases.values() if _is_number(s.get(key))]
         if values:
             out[key] = sum(values) if key in SUMMED else sum(values) / len(values)
+    for key, counts in POOLED.items():
+        if (pooled := _pooled(cases, key, counts)) is not None:
+            out[key] = pooled
     leads = [s for s in cases.values() if _is_number(s.get("lead_coverage"))]
     if leads:  # the ratio of the means, over the cases that have a lead
         mean = sum(float(s.get("key_point_coverage") or 0.0) for s in leads) / len(leads)

@@ -556,6 +556,21 @@ def test_failed_case_zeroes_quality() -> None:
     assert [r["verdict"] for r in s["alignment"]] == ["FN"] * 20
 
 
+def test_aggregate_pools_the_shares_of_returned_items() -> None:
+    # a case with no claim scores 1.0 alone; overall it adds no claim, not a perfect case
+    empty = {"claims_supported_rate": 1.0, "n_claims": 0, "sentences_supported_rate": 0.5,
+             "n_sentences": 2, "grounding_rate": 0.5}  # fmt: skip
+    eight = {"claims_supported_rate": 0.25, "n_claims": 8, "sentences_supported_rate": 1.0,
+             "n_sentences": 4, "grounding_rate": 0.5}  # fmt: skip
+    overall = metrics.aggregate({"a": empty, "b": eight})
+    assert overall["claims_supported_rate"] == 0.25  # 2 of 8, where the mean says 0.625
+    assert overall["sentences_supported_rate"] == 5 / 6
+    assert overall["grounding_rate"] == (0.5 * 2 + 0.5 * 12) / 14  # weighted by items
+    # no case returned an item (failed cases score 0): the mean stands, never a free 1.0
+    failed = {"claims_supported_rate": 0.0, "n_claims": 0}
+    assert metrics.aggregate({"a": failed, "b": failed})["claims_supported_rate"] == 0.0
+
+
 def test_aggregate_averages_rates_and_sums_counts() -> None:
     overall = metrics.aggregate(
         {
