@@ -391,6 +391,8 @@ class PlantedModel:
         schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
         props = schema.get("properties", {})
         claim = {"text": s.text, "kind": s.kind, "attributed_to": s.attributed_to, "quote": s.quote}
+        if "BareClaim" in (schema.get("$defs") or {}):
+            del claim["quote"]  # a prompt set whose claims copy no quote (`claim_quotes`)
         if "notes" in props:
             self.calls.append("map")
             return {"notes": s.text, "claims": [claim]}

@@ -39,6 +39,12 @@ def cites_sentences(prompt: PromptTemplate) -> bool:
     return bool(prompt.parameters.get("cite_sentences"))
 
 
+def quotes_claims(prompt: PromptTemplate) -> bool:
+    """Whether a prompt file's claims copy the sentence that states them (`claim_quotes`,
+    default true): a quote is about a third of an answer's tokens, and only a hint."""
+    return bool(prompt.parameters.get("claim_quotes", True))
+
+
 def label(number: int) -> str:
     return f"[{number}] "
 
@@ -141,13 +147,16 @@ class Numbering:
 
 def claim_candidates(
     source: Source,
-    claim: schemas.ModelClaim | schemas.CitedClaim,
+    claim: schemas.ModelClaim | schemas.CitedClaim | schemas.BareClaim,
     chunk: int,
     numbering: Numbering | None,
 ) -> list[Found]:
-    """Where the model says a claim stands: its quote located, or its cited sentences."""
+    """Where the model says a claim stands: its quote located, or its cited sentences (none
+    for a claim without either)."""
     if isinstance(claim, schemas.CitedClaim):
         return numbering.candidates(claim.cites, chunk) if numbering is not None else []
+    if not isinstance(claim, schemas.ModelClaim):
+        return []
     found = source.locate(claim.quote)
     return [found] if found else []
 

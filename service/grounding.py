@@ -68,6 +68,7 @@ _TERMINAL = tuple(".!?…\"'”’)]:")
 _ENTITY = re.compile(
     r"(?:[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*(?:'s|’s)?)(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*(?:[-'’][A-Za-z]\w*)*)*"
 )
+_POSSESSIVE_CUT = re.compile(r"(?<=\w)['’]s\s+")
 _NOT_ENTITIES = frozenset(
     (
         "the a an this that these those it its in on at by for of and but or as after before "
@@ -842,7 +843,7 @@ def check_statement(
             )
             and not _part_of_other_name(name, source.sentence_text(i))
             for i in _sentences_of(bound, name, text)
-        ):
+        ) and not _each_named(source, bound, text, _POSSESSIVE_CUT.split(name)):
             reasons.append(f"names {name!r}, which its evidence does not mention")
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
@@ -1047,6 +1048,21 @@ def _positions(name: str, folded: str) -> list[int]:
     """Where a name stands in folded text, by its distinctive words or its acronym."""
     words = [w for w in [*attribution.name_words(name), attribution.acronym(name)] if len(w) >= 2]
     return [at for w in words for at in attribution.word_positions(folded, w)]
+
+
+def _each_named(
+    source: Source, bound: list[tuple[_Clause, tuple[int, ...]]], text: str, parts: list[str]
+) -> bool:
+    """Whether the names a possessive joins ("North Korea's Kim Jong-un") are each named by
+    the evidence itself, every word of each (not by a name before it: "Dunmore's Oren Vail"
+    for a sentence on Oren Vail after one on Dunmore is not)."""
+    return len(parts) > 1 and all(
+        any(
+            all(has_word_starting(source.sentence_folds[i], w) for w in fold_text(part).split())
+            for i in _sentences_of(bound, part, text)
+        )
+        for part in parts
+    )
 
 
 def _part_of_other_name(name: str, sentence: str) -> bool:

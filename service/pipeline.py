@@ -27,7 +27,12 @@ from service.settings import Settings
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 DEDUPE_SIMILARITY = 90.0
 # a claim as the model wrote it (quoting or citing), and the index of its chunk
-RawClaim = tuple[schemas.ModelClaim | schemas.CitedClaim, int]
+RawClaim = tuple[schemas.ModelClaim | schemas.CitedClaim | schemas.BareClaim, int]
+
+
+def _figure_key(text: str) -> tuple[str, ...]:
+    """The figures a text states, as written, in order."""
+    return tuple(f.text for f in figures_of(text))
 
 
 def has_words(text: str) -> bool:
@@ -363,9 +368,12 @@ class Pipeline:
             )
             usage.add(used)
             return [(s, 0) for s in cited.summary], [(c, 0) for c in cited.claims]
+        output: type[schemas.ModelSummary | schemas.BareSummary] = (
+            schemas.ModelSummary if citations.quotes_claims(prompt) else schemas.BareSummary
+        )
         answer, used = await self.llm.structured(
             single_messages(prompt, text, req),
-            schemas.ModelSummary,
+            output,
             max_tokens=max_tokens,
             prompt_name=prompt.name,
             sampling=sampling_of(prompt),
@@ -390,11 +398,18 @@ class Pipeline:
         gate = asyncio.Semaphore(max(1, self.settings.map_concurrency))
         title = _clean_title(req)
         cited = numbering is not None and citations.cites_sentences(mapper)
-        output = schemas.CitedChunkNotes if cited else schemas.ModelChunkNotes
+        output: type[schemas.ModelChunkNotes | schemas.CitedChunkNotes | schemas.BareChunkNotes]
+        if cited:
+            output = schemas.CitedChunkNotes
+        else:
+            quoted = citations.quotes_claims(mapper)
+            output = schemas.ModelChunkNotes if quoted else schemas.BareChunkNotes
 
         async def one(
             chunk: Chunk,
-        ) -> tuple[schemas.ModelChunkNotes | schemas.CitedChunkNotes, Usage]:
+        ) -> tuple[
+            schemas.ModelChunkNotes | schemas.CitedChunkNotes | schemas.BareChunkNotes, Usage
+        ]:
             text = numbering.render_chunk(chunk) if cited and numbering else chunk.text
             async with gate:
                 return await self.llm.structured(
@@ -476,12 +491,19 @@ class Pipeline:
         self, source: Source, raw: list[RawClaim], numbering: citations.Numbering | None = None
     ) -> tuple[list[schemas.Claim], int]:
         out: list[schemas.Claim] = []
-        keys: list[str] = []
+        keys: list[tuple[str, tuple[str, ...]]] = []
         merged = 0
         for claim, chunk_index in raw:
-            key = fold_text(claim.text)
+            # near-identical texts with the same figures are one claim; "cost 40 million" and
+            # "cost 60 million" are two (merged, the second would vanish whichever is true)
+            key = (fold_text(claim.text), _figure_key(claim.text))
             dup = next(
-                (i for i, k in enumerate(keys) if fuzz.ratio(k, key) >= DEDUPE_SIMILARITY), None
+                (
+                    i
+                    for i, (k, f) in enumerate(keys)
+                    if f == key[1] and fuzz.ratio(k, key[0]) >= DEDUPE_SIMILARITY
+                ),
+                None,
             )
             if dup is not None:
                 merged += 1
@@ -492,7 +514,7 @@ class Pipeline:
             evidence = citations.claim_candidates(source, claim, chunk_index, numbering)
             names = entities(claim.text)
             verdict = check_statement(
-                source, claim.text, evidence, claim.attributed_to, names=names, folded_text=key
+                source, claim.text, evidence, claim.attributed_to, names=names
             )
             keys.append(key)
             out.append(

@@ -137,6 +137,29 @@ class ModelChunkNotes(BaseModel):
     claims: list[ModelClaim] = Field(max_length=12)
 
 
+class BareClaim(_ClaimBase):
+    """One atomic claim with no copied quote (prompt sets with `claim_quotes = false`): the
+    verifier finds the sentences that state it by what it says, as it does for a summary's."""
+
+
+class BareSummary(BaseModel):
+    """Single-call answer of a prompt set whose claims copy no quote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(min_length=1, max_length=3000)
+    claims: list[BareClaim] = Field(max_length=20)
+
+
+class BareChunkNotes(BaseModel):
+    """Map-step answer of a prompt set whose claims copy no quote."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: str = Field(min_length=1, max_length=2000)
+    claims: list[BareClaim] = Field(max_length=12)
+
+
 class ModelReduced(BaseModel):
     """Reduce-step answer: one summary from the per-chunk notes."""
 

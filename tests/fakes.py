@@ -77,6 +77,8 @@ def echo_responder(body: dict[str, Any]) -> dict[str, Any]:
     article = article_of(body)
     sents = [s.strip() for s in re.split(r"(?<=[.!?])\s+", article) if len(s.strip()) > 20][:3]
     claims = [{"text": s, "kind": "event", "attributed_to": None, "quote": s} for s in sents]
+    if '"quote"' not in json.dumps(schema_of(body)):  # a set whose claims copy no quote
+        claims = [{k: v for k, v in c.items() if k != "quote"} for c in claims]
     if "notes" in props:
         return {"notes": " ".join(sents[:2]) or "Nothing.", "claims": claims}
     if "claims" in props:

@@ -180,6 +180,37 @@ def test_unfounded_claims_are_never_supported(
     assert body["claim_stats"]["unsupported"] == 1
 
 
+def test_claims_differing_in_a_figure_are_two_claims(
+    client: TestClient,  # type: ignore[type-arg]
+    fake: FakeModel,
+    reference_text: str,
+) -> None:
+    """Near-identical texts merge; a different figure makes another claim, judged on its own
+    (merged, the second would vanish, whichever of the two is the true one)."""
+    quote = "Pyongyang reportedly sent 15,000 troops, with 4,700 casualties."
+
+    def claim(text: str) -> dict[str, Any]:
+        return {"text": text, "kind": "statistic", "attributed_to": None, "quote": quote}
+
+    fake.enqueue(
+        {
+            "summary": "Kim met Shoigu in Pyongyang.",
+            "claims": [
+                claim("Pyongyang reportedly sent 25,000 troops."),
+                claim("Pyongyang reportedly sent 15,000 troops."),
+                claim("Pyongyang reportedly sent 15,000 troops"),  # the same claim again
+            ],
+        }
+    )
+    body = post(client, {"text": reference_text}).json()
+    verdicts = {c["text"]: c["supported"] for c in body["claims"]}
+    assert verdicts == {
+        "Pyongyang reportedly sent 25,000 troops.": False,
+        "Pyongyang reportedly sent 15,000 troops.": True,
+    }
+    assert body["claim_stats"]["duplicates_merged"] == 1
+
+
 def test_plain_text_body_is_accepted(client: TestClient, reference_text: str) -> None:  # type: ignore[type-arg]
     r = client.post(
         "/v1/summaries",

@@ -4,7 +4,7 @@ Every row is written for an article of its own (MILL, below): phrases and spelli
 one word, time prefixes, an aim and a headline's plan, items of one enumeration, a bare "the
 department" as speaker, an enumeration spread over a paragraph, evidence ties, and figures of
 two clauses swapped, a participle clause as planned as the act it follows, the sentence giving a date's
-day over one giving only its month.
+day over one giving only its month, two names joined by a possessive.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ MILL = (
     "The Corran mill reopened its dye-house in March, creating 45 jobs.\n"
     "Tessfield signed a supply contract with Orlan Dyes in April 2024.\n"
     "Weavers marked the anniversary of the supply contract signed on April 12, 2024.\n"
+    "Ada Kell reaffirmed Corran Valley's support for the mill.\n"
 )
 
 
@@ -98,6 +99,11 @@ ROWS = [
     ("date", "The supply contract was signed on April 12, 2024.", True, None),
     ("date", "The supply contract was signed on April 14, 2024.", False, "April"),
     ("date", "Tessfield signed a supply contract in April 2024.", True, None),
+    # a possessive joins two names, each named by the evidence: Tessfield, and Oren Vail
+    ("possessive", "Corran Valley's Ada Kell reaffirmed Corran Valley's support for the mill.",
+     True, None),
+    ("possessive", "Dunmore Valley's Ada Kell reaffirmed Corran Valley's support for the mill.",
+     False, "Dunmore"),
 ]  # fmt: skip
 
 
