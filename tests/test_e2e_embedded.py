@@ -110,10 +110,12 @@ def test_reference_article_through_the_real_model(service_url: str, reference_te
             assert not item["supported"]
     # a model that can do the task (SmolLM2 gets none): true claims, each proven on the sentence
     # that states it (every figure of a supported claim stands in its evidence). Its answers vary
-    # between runs (llama.cpp's prefix cache and threads change the numerics): 2 to 4 of 5-6
-    # claims were supported in this session's runs, so the floor is 1.
+    # between runs (llama.cpp's prefix cache and threads change the numerics): on 2 threads, the
+    # reference article cold, warm, after another article and titled, 3, 4, 4, 4 and 4 claims
+    # were supported (2026-12-02, after the verifier's date and credited-source tie-breaks;
+    # before them the cold answer had 1 of 4), so the floor is 2, one below the least seen.
     supported = [c for c in body["claims"] if c["supported"]]
-    assert len(supported) >= 1, json.dumps(body["claims"], indent=1)
+    assert len(supported) >= 2, json.dumps(body["claims"], indent=1)
     for c in supported:
         evidence = " ".join(e["quote"] for e in c["evidence"])
         values = {f.value for f in figures_of(evidence)}
