@@ -489,31 +489,32 @@ class Source:
         return found
 
     @cached_property
-    def _figure_index(self) -> dict[float, set[int]]:
-        """Figure value -> the eligible sentences holding it (one pass over the article)."""
-        index: dict[float, set[int]] = {}
+    def _placed_figures(self) -> list[tuple[int, figures.Figure]]:
+        """(sentence, figure) for every figure of the eligible sentences (one pass)."""
+        out = []
         for f in figures_of(self.text):
             i = bisect.bisect_right(self._starts, f.start) - 1
-            if f.value is not None and i >= 0 and f.start < self._ends[i] and self.eligible[i]:
+            if i >= 0 and f.start < self._ends[i] and self.eligible[i]:
+                out.append((i, f))
+        return out
+
+    @cached_property
+    def _figure_index(self) -> dict[float, set[int]]:
+        """Figure value -> the eligible sentences holding it."""
+        index: dict[float, set[int]] = {}
+        for i, f in self._placed_figures:
+            if f.value is not None:
                 index.setdefault(round(f.value, 6), set()).add(i)
         return index
 
     def sentences_with_value(self, value: float) -> set[int]:
         return self._figure_index.get(round(value, 6), set())
 
-    @cached_property
-    def _dates(self) -> list[tuple[int, figures.Figure]]:
-        """(sentence, date) for every date of the eligible sentences."""
-        out = []
-        for f in figures_of(self.text):
-            i = bisect.bisect_right(self._starts, f.start) - 1
-            if f.kind == "date" and i >= 0 and f.start < self._ends[i] and self.eligible[i]:
-                out.append((i, f))
-        return out
-
     def sentences_with_date(self, date: figures.Figure) -> frozenset[int]:
         """The sentences giving `date` at least as precisely ("June 19, 2024" for "June 2024")."""
-        return frozenset(i for i, f in self._dates if figures.date_ok(date, f))
+        return frozenset(
+            i for i, f in self._placed_figures if f.kind == "date" and figures.date_ok(date, f)
+        )
 
     def attributed_spans(self, i: int) -> list[tuple[int, int]]:
         """Spans of sentence i (offsets in it) that a source says: its quotations (a quotation
@@ -658,6 +659,7 @@ def _best_sentences(
     if not score:
         return ()
     best_raw = max(score.values())
+    dated_in = [source.sentences_with_date(d) for d in clause.dates]
 
     def rank(i: int) -> tuple[float, bool, bool, bool, int, int]:
         named = bool(speaker) and attribution.in_evidence(speaker or "", source.speakers(i))
@@ -666,7 +668,7 @@ def _best_sentences(
         # a date decides between sentences that cover the words alike ("the treaty signed on
         # June 19, 2024" is the sentence giving that day, not an earlier "in June 2024"); it
         # does not join a neighbour, which would pair a date with another sentence's event
-        dated = sum(i in source.sentences_with_date(d) for d in clause.dates)
+        dated = sum(i in held for held in dated_in)
         return (
             score[i]
             + FIGURE_WEIGHT * dated
