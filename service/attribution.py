@@ -141,6 +141,31 @@ def name_words(name: str) -> list[str]:
     return [w for w in words if w not in FUNCTION_WORDS] or words
 
 
+# Regular endings of a place's adjective and what each may stand for: Russian, Korean -> -a;
+# Ukrainian -> -e; Canadian -> -a; Italian -> -y; Brazilian -> -; Mexican -> -o; Japanese -> -;
+# Chinese -> -a; Israeli, Pakistani -> -. Irregular ones (British, Dutch, French) are not guessed.
+_DEMONYM_ENDINGS = (
+    ("ian", ("ia", "e", "a", "y", "")),
+    ("an", ("a", "o", "")),
+    ("ese", ("", "a")),
+    ("i", ("",)),
+)
+
+
+def demonym_places(name: str) -> tuple[str, ...]:
+    """The places a capitalized adjective of a place may name, lower case: "North Korean" ->
+    north korea, north koreo, north kore (the caller keeps whichever a text holds)."""
+    head, _, last = name.strip().rpartition(" ")
+    if not last[:1].isupper() or not last.isalpha():
+        return ()
+    lower = last.lower()
+    for ending, stems in _DEMONYM_ENDINGS:
+        if lower.endswith(ending) and len(lower) - len(ending) >= 3:
+            base = lower[: -len(ending)]
+            return tuple(" ".join(filter(None, (head.lower(), base + s))) for s in stems)
+    return ()
+
+
 def word_positions(haystack: str, word: str) -> list[int]:
     """Where word stands in haystack as a whole word (a hyphen joins words): the regex
     (?<![\\w-])word(?![\\w-]) by string search, without compiling a pattern per word."""

@@ -11,6 +11,7 @@ import bisect
 import itertools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -802,6 +803,10 @@ def check_statement(
         own_folded = fold_text(own)
         named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
         named |= _stood_for(source, toks, held, clause, subject)
+        for name in entities(text) if names is None else names:  # "Russian" for Russia
+            at = text.find(name)
+            if at >= 0 and _place_of_adjective(source, held, text, name):
+                named |= {k for k, t in enumerate(toks) if at <= t.start < at + len(name)}
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
@@ -828,7 +833,11 @@ def check_statement(
         reasons.extend(wording.polarity_reasons(clause_text, own, headline))
     for name in entities(text) if names is None else names:
         at = text.find(name)
-        if not source.mentions(name) and not attribution.in_article(name, source.folded):
+        if (
+            not source.mentions(name)
+            and not attribution.in_article(name, source.folded)
+            and not _place_of_adjective(source, None, text, name)
+        ):
             reasons.append(f"names {name!r}, which the article does not mention")
         elif not said_from <= at < said_to and set(attribution.name_words(name)) & set(
             attribution.name_words(speaker or "")
@@ -837,15 +846,19 @@ def check_statement(
             continue  # the speaker: checked with the attribution (an apposition is not)
         elif _name_stood_for(source, text, toks, name, bound):
             continue  # "the company" for "Vantara" named just before
-        elif not any(
-            attribution.in_evidence(
-                name,
-                source.sentence_folds[i] + " " + source.referents(i),
-                source.sentence_text(i) + " " + source.referent_text(i),
+        elif (
+            not any(
+                attribution.in_evidence(
+                    name,
+                    source.sentence_folds[i] + " " + source.referents(i),
+                    source.sentence_text(i) + " " + source.referent_text(i),
+                )
+                and not _part_of_other_name(name, source.sentence_text(i))
+                for i in _sentences_of(bound, name, text)
             )
-            and not _part_of_other_name(name, source.sentence_text(i))
-            for i in _sentences_of(bound, name, text)
-        ) and not _each_named(source, bound, text, _POSSESSIVE_CUT.split(name)):
+            and not _each_named(source, bound, text, _POSSESSIVE_CUT.split(name))
+            and not (_place_of_adjective(source, _sentences_of(bound, name, text), text, name))
+        ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
     reasons.extend(
         _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
@@ -921,6 +934,8 @@ def _role_reasons(
         between = text[a_end:b_at].lower()
         if len(between.split()) > 4 or not _ROLE_WORDS.search(between) or a.lower() == b.lower():
             continue
+        if all(w in attribution.TITLES for w in between.split()):
+            continue  # "North Korean leader Kim Jong-un": a description of one name, not two roles
         near = [(x, y) for x in pa for y in pb if abs(x - y) <= 80]
         if not near or any(x < y for x, y in near):
             continue  # in the same order somewhere, or not near each other
@@ -1064,6 +1079,26 @@ def _each_named(
             for i in _sentences_of(bound, part, text)
         )
         for part in parts
+    )
+
+
+def _place_of_adjective(source: Source, held: Iterable[int] | None, text: str, name: str) -> bool:
+    """Whether a name used as a place's adjective ("North Korean leader Kim Jong-un", "Russian
+    forces": a title or a noun, not a verb, follows it) stands for a place that sentences
+    `held` name ("Kim Jong-un reaffirmed North Korea's full support"), or the article when
+    None. "Julian said" for a sentence on Julia is not an adjective."""
+    at = text.find(name)
+    following = text[at + len(name) :].split(maxsplit=1)[:1] if at >= 0 else []
+    word = following[0].strip(".,;:'\"’”") if following else ""
+    if not word or not (
+        word.lower() in attribution.TITLES or (word[0].islower() and not wording.has_verb(word))
+    ):
+        return False
+    folds = [source.folded] if held is None else [source.sentence_folds[i] for i in held]
+    return any(
+        attribution.word_positions(fold, place)
+        for place in attribution.demonym_places(name)
+        for fold in folds
     )
 
 

@@ -4,7 +4,8 @@ Every row is written for an article of its own (MILL, below): phrases and spelli
 one word, time prefixes, an aim and a headline's plan, items of one enumeration, a bare "the
 department" as speaker, an enumeration spread over a paragraph, evidence ties, and figures of
 two clauses swapped, a participle clause as planned as the act it follows, the sentence giving a date's
-day over one giving only its month, two names joined by a possessive.
+day over one giving only its month, two names joined by a possessive, a place's adjective
+("North Korean leader") for the place.
 """
 
 from __future__ import annotations
@@ -223,3 +224,36 @@ def test_a_phrase_is_one_token_spanning_it(text: str, words: list[str]) -> None:
 def test_rival_words(word: str, evidence: str, found: str | None) -> None:
     token = wording.tokens(word)[0]
     assert wording.rival(token, evidence) == found
+
+
+ENVOYS = (
+    "North Kessia backs the Corran mill\n"
+    "Idris Vane reaffirmed North Kessia's full support for the Corran mill.\n"
+    "Julia said the mill would reopen in May.\n"
+    "Russia's envoy and Portan officials inspected the looms.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "supported", "reason"),
+    [
+        # a place's adjective before a title or a noun names the place the evidence names, and
+        # it describes the name after it (no roles reversed though the evidence names it after)
+        (
+            "North Kessian leader Idris Vane reaffirmed full support for the Corran mill.",
+            True,
+            None,
+        ),
+        ("Russian officials inspected the looms.", True, None),
+        # ... only that place, in the sentence that says it
+        ("Lorian leader Idris Vane reaffirmed full support for the Corran mill.", False, "Lorian"),
+        ("Kessian officials inspected the looms.", False, "Kessian"),
+        # a name ending like an adjective, before a verb, is a name: Julian is not Julia
+        ("Julian said the mill would reopen in May.", False, "Julian"),
+    ],
+)
+def test_a_place_adjective_names_its_place(text: str, supported: bool, reason: str | None) -> None:
+    verdict = check_statement(Source(ENVOYS), text, [], check_attribution=False)
+    assert verdict.supported is supported, verdict.reasons
+    if reason:
+        assert any(reason in r for r in verdict.reasons), verdict.reasons
