@@ -732,6 +732,7 @@ def check_statement(
     """
     del folded_text
     toks = wording.tokens(text)
+    names = entities(text) if names is None else names
     boiler = bool(evidence) and all(source.in_boilerplate(e.start, e.end) for e in evidence)
     preferred: set[int] = set()
     match: dict[int, str] = {}
@@ -801,12 +802,11 @@ def check_statement(
             subject = {k for k in subject if toks[k].capital}
         referents = " ".join(source.referents(i) for i in held)
         own_folded = fold_text(own)
-        named = _named_tokens(text, toks, entities(text) if names is None else names, own_folded)
+        named = _named_tokens(text, toks, names, own_folded)
         named |= _stood_for(source, toks, held, clause, subject)
-        for name in entities(text) if names is None else names:  # "Russian" for Russia
-            at = text.find(name)
-            if at >= 0 and _place_of_adjective(source, held, text, name):
-                named |= {k for k, t in enumerate(toks) if at <= t.start < at + len(name)}
+        for name in names:  # "Russian" for the Russia its sentences name
+            if _place_of_adjective(source, held, text, name):
+                named |= _tokens_of(text, toks, name)
         for k in clause.words:
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
@@ -831,7 +831,7 @@ def check_statement(
                 soft_missing.append(t.text)
         headline = len(source.sentence_text(0)) if held[0] == 0 and source.is_title else 0
         reasons.extend(wording.polarity_reasons(clause_text, own, headline))
-    for name in entities(text) if names is None else names:
+    for name in names:
         at = text.find(name)
         if (
             not source.mentions(name)
@@ -860,9 +860,7 @@ def check_statement(
             and not (_place_of_adjective(source, _sentences_of(bound, name, text), text, name))
         ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
-    reasons.extend(
-        _role_reasons(source, text, toks, bound, entities(text) if names is None else names)
-    )
+    reasons.extend(_role_reasons(source, text, toks, bound, names))
     if len(clauses) > 1 and not any("swaps" in r for r in reasons):
         # figures of two clauses exchanged ("charges of $65 million, with savings of $40
         # million" against the other way round): each clause alone has its figure right
@@ -1309,10 +1307,15 @@ def _named_tokens(
     """Tokens of the names that the evidence refers to (by surname or short form)."""
     out: set[int] = set()
     for name in names:
-        at = text.find(name)
-        if at >= 0 and attribution.in_evidence(name, folded):
-            out |= {k for k, t in enumerate(toks) if at <= t.start < at + len(name)}
+        if attribution.in_evidence(name, folded):
+            out |= _tokens_of(text, toks, name)
     return out
+
+
+def _tokens_of(text: str, toks: tuple[wording.Token, ...], name: str) -> set[int]:
+    """The tokens of a name's first occurrence in text (none when it is not there)."""
+    at = text.find(name)
+    return {k for k, t in enumerate(toks) if at <= t.start < at + len(name)} if at >= 0 else set()
 
 
 def _coverage(source: Source, i: int, toks: tuple[wording.Token, ...]) -> float:
