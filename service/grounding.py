@@ -833,6 +833,7 @@ def check_statement(
         reasons.extend(wording.polarity_reasons(clause_text, own, headline))
     for name in names:
         at = text.find(name)
+        its_sentences = _sentences_of(bound, name, text)
         if (
             not source.mentions(name)
             and not attribution.in_article(name, source.folded)
@@ -854,10 +855,10 @@ def check_statement(
                     source.sentence_text(i) + " " + source.referent_text(i),
                 )
                 and not _part_of_other_name(name, source.sentence_text(i))
-                for i in _sentences_of(bound, name, text)
+                for i in its_sentences
             )
             and not _each_named(source, bound, text, _POSSESSIVE_CUT.split(name))
-            and not (_place_of_adjective(source, _sentences_of(bound, name, text), text, name))
+            and not _place_of_adjective(source, its_sentences, text, name)
         ):
             reasons.append(f"names {name!r}, which its evidence does not mention")
     reasons.extend(_role_reasons(source, text, toks, bound, names))
