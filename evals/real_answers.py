@@ -30,7 +30,7 @@ import argparse
 import hashlib
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ _FIELDS: dict[str, tuple[type, ...]] = {
 }
 _OPTIONAL: dict[str, tuple[type, ...]] = {"audit_truly_supported": (bool, type(None))}
 
-Key = tuple[str, str, str]  # case, item_type, text
+Key = tuple[str, str, str, str | None]  # case, item_type, text, attributed_to
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Label:
 
     @property
     def key(self) -> Key:
-        return (self.case, self.item_type, self.text)
+        return (self.case, self.item_type, self.text, self.attributed_to)
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,12 @@ class Item:
     supported: bool
     reasons: tuple[str, ...]
     spans: tuple[tuple[int, int], ...]
+    # the first decoding that returned it (evals/decodings.py): 0 is the service's own
+    decoding: int = 0
 
     @property
     def key(self) -> Key:
-        return (self.case, self.item_type, self.text)
+        return (self.case, self.item_type, self.text, self.attributed_to)
 
 
 def labels_path(model: str, version: str) -> Path:
@@ -172,28 +174,35 @@ def _parse(line: str, articles: Mapping[str, str]) -> tuple[list[str], Label | N
 
 
 def items_of(results: Mapping[str, Any]) -> tuple[list[Item], list[str]]:
-    """Every distinct claim and summary sentence of an eval run, and the cases with no answer."""
+    """Every distinct claim and summary sentence of an eval run (of all its decodings), and the
+    cases with no answer."""
     items: dict[Key, Item] = {}
     failed: list[str] = []
-    for case, entry in results["cases"].items():
-        response = entry.get("response")
-        if not response:
-            failed.append(f"case {case} got no answer: {entry.get('error')}")
-            continue
-        rows = [("sentence", s) for s in model_sentences(response["summary"]["sentences"])]
-        rows += [("claim", c) for c in response["claims"]]
-        for item_type, raw in rows:
-            item = Item(
-                case=case,
-                item_type=item_type,
-                text=raw["text"],
-                attributed_to=raw.get("attributed_to"),
-                supported=bool(raw["supported"]),
-                reasons=tuple(raw.get("reasons") or ()),
-                spans=tuple((int(e["start"]), int(e["end"])) for e in raw.get("evidence") or ()),
-            )
-            items.setdefault(item.key, item)  # a repeat is one item, judged the same way
+    runs = [run["cases"] for run in results.get("decodings") or [results]]
+    for decoding, cases in enumerate(runs):
+        for case, entry in cases.items():
+            if not entry.get("response"):
+                failed.append(f"case {case} got no answer: {entry.get('error')}")
+                continue
+            for item in _items(case, entry["response"], decoding):
+                items.setdefault(item.key, item)  # a repeat is one item, judged the same way
     return list(items.values()), failed
+
+
+def _items(case: str, response: Mapping[str, Any], decoding: int) -> Iterator[Item]:
+    rows = [("sentence", s) for s in model_sentences(response["summary"]["sentences"])]
+    rows += [("claim", c) for c in response["claims"]]
+    for item_type, raw in rows:
+        yield Item(
+            case=case,
+            item_type=item_type,
+            text=raw["text"],
+            attributed_to=raw.get("attributed_to"),
+            supported=bool(raw["supported"]),
+            reasons=tuple(raw.get("reasons") or ()),
+            spans=tuple((int(e["start"]), int(e["end"])) for e in raw.get("evidence") or ()),
+            decoding=decoding,
+        )
 
 
 def _gold_spans(article: str, gold: Iterable[str]) -> list[tuple[int, int]]:
@@ -223,23 +232,26 @@ def score(
 ) -> dict[str, Any]:
     """The service's verdicts against the labels, per item type."""
     by_key = {label.key: label for label in labels}
+    judged: dict[tuple[str, str, str], list[str | None]] = {}
+    for label in labels:
+        judged.setdefault(label.key[:3], []).append(label.attributed_to)
     errors: list[str] = []
     pairs: list[tuple[Item, Label]] = []
     for item in items:
         label = by_key.get(item.key)
-        if label is None:
+        if label is not None:
+            pairs.append((item, label))
+        elif (other := judged.get(item.key[:3])) is not None:
+            errors.append(
+                f"{item.case} {item.item_type} {item.text!r}: the service now returns "
+                f"attributed_to {item.attributed_to!r}, the label judged "
+                f"{' or '.join(repr(a) for a in other)}; re-check the label"
+            )
+        else:
             errors.append(
                 f"no label for {item.case} {item.item_type} {item.text!r} "
                 f"(attributed_to {item.attributed_to!r}); label it in the labels file"
             )
-        elif label.attributed_to != item.attributed_to:
-            errors.append(
-                f"{item.case} {item.item_type} {item.text!r}: the service now returns "
-                f"attributed_to {item.attributed_to!r}, the label judged "
-                f"{label.attributed_to!r}; re-check the label"
-            )
-        else:
-            pairs.append((item, label))
     returned = {item.key for item in items}
     unused = [
         f"label for {label.case} {label.item_type} {label.text!r} matches no returned item"
@@ -248,6 +260,11 @@ def score(
     ]
     types = {
         t: _numbers([(i, lab) for i, lab in pairs if i.item_type == t], articles)
+        for t in ITEM_TYPES
+    }
+    # the items only the sampled decodings returned: answers nobody tuned the verifier on
+    sampled = {
+        t: _numbers([(i, lab) for i, lab in pairs if i.item_type == t and i.decoding], articles)
         for t in ITEM_TYPES
     }
     disagreements = [
@@ -265,6 +282,7 @@ def score(
     ]
     return {
         "types": types,
+        "sampled": sampled if any(i.decoding for i in items) else None,
         "disagreements": disagreements,
         "wrong_evidence": wrong_evidence,
         "borderline": [_row(i, lab) for i, lab in pairs if lab.borderline],
@@ -317,6 +335,7 @@ def _row(item: Item, label: Label) -> dict[str, Any]:
         "evidence": [list(span) for span in item.spans],
         "reasons": list(item.reasons),
         "note": label.note,
+        "decoding": item.decoding,
     }
 
 
@@ -332,12 +351,15 @@ def articles() -> dict[str, str]:
 
 
 def replay(embedded_model: str, version: str) -> dict[str, Any]:
-    """The eval suite's run of every fixture, replayed from the recordings in-process."""
+    """The eval suite's run of every fixture, replayed from the recordings in-process, in as many
+    decodings as the eval's baseline for that prompt set holds."""
     from evals import runner
     from service.settings import Settings
 
     settings = Settings(OPENAI_BASE_URL=None, embedded_model=embedded_model, model_path=None)
-    return runner.evaluate(settings, "replay", version, None)
+    path = runner.baseline_path(settings.model, version)
+    kept = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return runner.evaluate(settings, "replay", version, None, runner.decodings_of(kept))
 
 
 def measure(embedded_model: str, version: str) -> dict[str, Any]:
@@ -391,14 +413,16 @@ def table(result: Mapping[str, Any]) -> str:
         "| evidence on gold |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for t in ITEM_TYPES:
-        n = result["types"][t]
-        target = TARGETS.get(t)
+    rows = [(t, "", result["types"][t]) for t in ITEM_TYPES]
+    if result.get("sampled"):
+        rows += [(t, ", sampled decodings only", result["sampled"][t]) for t in ITEM_TYPES]
+    for t, which, n in rows:
+        target = TARGETS.get(t) if not which else None
         goal = f" (target {target['precision']}/{target['recall']})" if target else ""
         lines.append(
-            f"| {t}s{goal} | {n['n']} | {n['borderline']} | {n['true']} | {n['false']} | {n['tp']} "
-            f"| {n['fp']} | {n['fn']} | {n['tn']} | {_fmt(n['precision'])} | {_fmt(n['recall'])} "
-            f"| {_fmt(n['evidence_on_gold'])} |"
+            f"| {t}s{which}{goal} | {n['n']} | {n['borderline']} | {n['true']} | {n['false']} "
+            f"| {n['tp']} | {n['fp']} | {n['fn']} | {n['tn']} | {_fmt(n['precision'])} "
+            f"| {_fmt(n['recall'])} | {_fmt(n['evidence_on_gold'])} |"
         )
     for title, rows in (
         ("Disagreements", "disagreements"),
@@ -416,6 +440,7 @@ def _describe(r: Mapping[str, Any]) -> str:
     said = "supported" if r["supported"] else "refused"
     truth = "true" if r["truly_supported"] else "false"
     attr = f" [attributed_to {r['attributed_to']!r}]" if r["item_type"] == "claim" else ""
+    attr += f" [decoding {r['decoding']}]" if r.get("decoding") else ""
     why = "; ".join(r["reasons"]) or "no reason given"
     quoted = " | ".join(repr(t[:100]) for t in r.get("evidence_text", []))
     evidence = f" Its evidence: {quoted}." if quoted else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from evals import decodings
 from evals.lead import lead_text
 
 # The metrics shown in tables, in order, with how to print them.
@@ -85,6 +86,7 @@ def markdown_summary(results: dict[str, Any]) -> str:
             "",
             LEAD_NOTE,
             "",
+            *([decodings.markdown(results), ""] if "decodings" in results else []),
             *(["Failed cases:", *errors, ""] if errors else []),
         ]
     )
@@ -108,15 +110,22 @@ def paths_line(results: dict[str, Any]) -> str:
 
 
 def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
-    """Two prompt versions side by side, per case and overall, with deltas (b − a).
+    """Two prompt versions side by side, per case and overall, with deltas (b − a), and, when
+    both were read in several decodings, their means and ranges.
 
     A metric either side reports is shown; one that is not a number there (the lead ratio where
     the lead covers nothing) is "–", with no delta.
     """
     va, vb = a["prompt_version"], b["prompt_version"]
+    first = (
+        ["Per case and overall: the first decoding of each (as the service decodes it).", ""]
+        if "decodings" in a or "decodings" in b
+        else []
+    )
     lines = [
         f"# {va} vs {vb} on {a['model']} · {a['mode']}",
         "",
+        *first,
         "| case | metric | " + f"{va} | {vb} | Δ |",
         "|---|---|---:|---:|---:|",
     ]
@@ -135,7 +144,8 @@ def compare_markdown(a: dict[str, Any], b: dict[str, Any]) -> str:
             lines.append(
                 f"| {label} | {key} | {_fmt(x, '{:.2f}')} | {_fmt(y, '{:.2f}')} | {mark} |"
             )
-    return "\n".join([*lines, "", LEAD_NOTE]) + "\n"
+    spreads = ["", decodings.compare_markdown(a, b)] if "spread" in a and "spread" in b else []
+    return "\n".join([*lines, "", LEAD_NOTE, *spreads]) + "\n"
 
 
 _CSS = """

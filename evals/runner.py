@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx2 as httpx
 
-from evals import metrics
+from evals import decodings, metrics
 from evals.recording import MissingRecordingError, Mode, RecordingTransport
 from service import schemas
 from service.api.app import build_pipeline, open_client
@@ -79,7 +79,12 @@ def baseline_path(model: str, version: str) -> Path:
 
 
 async def run_cases(
-    settings: Settings, base_url: str, mode: Mode, version: str, cases: list[Case]
+    settings: Settings,
+    base_url: str,
+    mode: Mode,
+    version: str,
+    cases: list[Case],
+    label: str = "",
 ) -> dict[str, Any]:
     """Every case through the pipeline; scores per case and overall."""
     transport = RecordingTransport(mode, RECORDINGS)
@@ -90,7 +95,7 @@ async def run_cases(
     try:
         for i, case in enumerate(cases, 1):
             started = time.perf_counter()
-            _progress(i - 1, len(cases), case.name)
+            _progress(i - 1, len(cases), label + case.name)
             request = schemas.SummaryRequest(text=case.article, prompt_version=version)
             spent_before = dict(transport.usage)
             try:
@@ -124,7 +129,7 @@ async def run_cases(
                 "response": payload,
                 "seconds": round(time.perf_counter() - started, 2),
             }
-        _progress(len(cases), len(cases), "done")
+        _progress(len(cases), len(cases), label + "done")
     finally:
         await client.close()
     prompts = sorted(
@@ -170,13 +175,51 @@ def _progress(done: int, total: int, label: str) -> None:
 
 
 def evaluate(
-    settings: Settings, mode: Mode, version: str, names: list[str] | None
+    settings: Settings,
+    mode: Mode,
+    version: str,
+    names: list[str] | None,
+    count: int = 1,
+    sample_temperature: float | None = None,
 ) -> dict[str, Any]:
-    """Run the suite once and return its results; an unreleased `version` is an error."""
+    """Run the suite and return its results; an unreleased `version` is an error.
+
+    With `count` > 1 every case is read that many times (evals/decodings.py): the results are the
+    first decoding's (the service's own) plus `decodings`, every decoding's scores, and `spread`,
+    each metric's mean and range over them.
+    """
     PromptLibrary(settings.prompts_dir).prompt_set(version)  # UnknownPromptVersionError
     cases = load_cases(names)
+    planned = decodings.plan(
+        settings, count, sample_temperature or decodings.DEFAULT_SAMPLE_TEMPERATURE
+    )
+    runs = []
     with endpoint(settings, mode) as url:
-        return asyncio.run(run_cases(settings, url, mode, version, cases))
+        for decoding in planned:
+            label = f"{decoding.label}: " if count > 1 else ""
+            run = asyncio.run(
+                run_cases(decoding.settings(settings), url, mode, version, cases, label)
+            )
+            runs.append((decoding, run))
+    results = runs[0][1]
+    if count > 1:
+        results["decodings"] = [
+            {
+                "decoding": decoding.as_dict(),
+                "overall": run["overall"],
+                "cases": {
+                    name: {k: case[k] for k in ("scores", "error", "response")}
+                    for name, case in run["cases"].items()
+                },
+                "recorded_calls": run["recorded_calls"],
+                "replayed_calls": run["replayed_calls"],
+            }
+            for decoding, run in runs
+        ]
+        results["spread"] = decodings.spread([run["overall"] for _, run in runs])
+        results["recorded_calls"] = sum(run["recorded_calls"] for _, run in runs)
+        results["replayed_calls"] = sum(run["replayed_calls"] for _, run in runs)
+    return results
 
 
 def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
@@ -199,16 +242,35 @@ def write_outputs(results: dict[str, Any], folder: Path) -> list[Path]:
 
 
 def failed_cases(results: dict[str, Any]) -> list[str]:
-    """The cases that got no answer: their all-zero scores must never become a baseline."""
-    return [name for name, case in results["cases"].items() if case["error"]]
+    """The cases that got no answer, in any decoding: their all-zero scores must never become a
+    baseline."""
+    if "decodings" not in results:
+        return [name for name, case in results["cases"].items() if case["error"]]
+    return [
+        f"{name} ({decodings.Decoding(**run['decoding']).label})"
+        for run in results["decodings"]
+        for name, case in run["cases"].items()
+        if case["error"]
+    ]
 
 
 def baseline_of(results: dict[str, Any]) -> dict[str, Any]:
     """What a baseline keeps: the scores, not the responses."""
-    return {
+    kept = {
         "model": results["model"],
         "prompt_version": results["prompt_version"],
         "prompts": results["prompts"],
         "overall": results["overall"],
         "cases": {k: v["scores"] for k, v in results["cases"].items()},
     }
+    if "decodings" in results:
+        kept["decodings"] = [
+            {"decoding": run["decoding"], "overall": run["overall"]} for run in results["decodings"]
+        ]
+        kept["spread"] = results["spread"]
+    return kept
+
+
+def decodings_of(baseline: dict[str, Any]) -> int:
+    """How many decodings a baseline was measured on (1 before they existed)."""
+    return len(baseline.get("decodings") or [None])

@@ -3,7 +3,8 @@
 Usage: python scripts/readme_scores.py FOLDER...  (output folders written by `summarizer eval`)
 
 First a table of the overall scores side by side, one column per (model, prompt set), read from
-each folder's results.json; then each folder's summary.md as the runner wrote it.
+each folder's results.json (the mean and range over the decodings where a run read several);
+then each folder's summary.md as the runner wrote it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import paste_in_readme
+from evals import decodings
 
 # (key in results.json "overall", label, digits)
 OVERVIEW = [
@@ -51,6 +53,9 @@ def overview(folders: list[Path]) -> str:
             continue
         cells = []
         for r in results:
+            if "spread" in r:  # several decodings: their mean and range
+                cells.append(decodings.cell(r["spread"].get(key), digits))
+                continue
             value = r["overall"].get(key)
             cells.append("–" if value is None else f"{value:,.{digits}f}")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")

@@ -16,6 +16,7 @@ import signal
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -28,6 +29,9 @@ from service.markup import html_to_text, is_document
 from service.pipeline import has_words
 from service.prompts import PromptLibrary
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from evals.recording import Mode
 
 EXIT_REGRESSION, EXIT_USAGE, EXIT_SETTINGS, EXIT_MODEL = 1, 2, 3, 4
 SECRET_SETTINGS = frozenset({"api_keys", "openai_api_key"})
@@ -241,7 +245,7 @@ def _eval_settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings
 
 
-def _mode(args: argparse.Namespace) -> str:
+def _mode(args: argparse.Namespace) -> Mode:
     if args.record and args.replay:
         raise UsageError("--record and --replay exclude each other; give one")
     return "record" if args.record else "replay" if args.replay else "live"
@@ -271,15 +275,35 @@ def _check_replay(args: argparse.Namespace, settings: Settings) -> None:
         )
 
 
+def _baseline(model: str, version: str) -> dict[str, object] | None:
+    from evals import runner
+
+    path = runner.baseline_path(model, version)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _default_decodings(args: argparse.Namespace, baseline: dict[str, object] | None) -> int:
+    """A replay reads as many decodings as the baseline holds (replays are cheap); a live run
+    reads one unless --decodings says more."""
+    from evals import runner
+
+    return runner.decodings_of(baseline) if baseline and _mode(args) == "replay" else 1
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from evals import metrics, runner
+    from evals import decodings, metrics, runner
 
     settings = _eval_settings(args, settings)
     library = PromptLibrary(settings.prompts_dir)
     version = args.prompt_version or library.default
     library.prompt_set(version)  # an unknown version is the first thing to say
     _check_replay(args, settings)
-    results = runner.evaluate(settings, _mode(args), version, args.cases)  # type: ignore[arg-type]
+    baseline = args.baseline or runner.baseline_path(settings.model, version)
+    old = json.loads(baseline.read_text(encoding="utf-8")) if baseline.exists() else None
+    count = args.decodings or _default_decodings(args, old)
+    results = runner.evaluate(
+        settings, _mode(args), version, args.cases, count, args.sample_temperature
+    )
     from evals import verification
 
     results["verifier"] = verification.measure()
@@ -290,7 +314,6 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     print(markdown_summary(results))
     print(verification.table(results["verifier"]))
-    baseline = args.baseline or runner.baseline_path(settings.model, version)
     failed = runner.failed_cases(results)
     if failed:  # their all-zero scores must never become a baseline
         print(f"error: {_n(len(failed), 'case')} of {len(results['cases'])} failed "
@@ -303,11 +326,20 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
         print(f"wrote baseline {baseline}", file=sys.stderr)
     if args.check:
-        if not baseline.exists():
+        if old is None:
             print(f"error: no baseline at {baseline}; run with --update-baseline", file=sys.stderr)
             return EXIT_USAGE
-        old = json.loads(baseline.read_text(encoding="utf-8"))
         problems = metrics.regressions(old["overall"], results["overall"])
+        if runner.decodings_of(old) == count > 1:  # the mean over the same decodings too
+            problems += [
+                f"mean over {count} decodings: {line}"
+                for line in metrics.regressions(
+                    decodings.means(old["spread"]), decodings.means(results["spread"])
+                )
+            ]
+        elif runner.decodings_of(old) != count:
+            print(f"note: {baseline.name} holds {runner.decodings_of(old)} decoding(s), this run "
+                  f"{count}: only the first decoding is checked", file=sys.stderr)  # fmt: skip
         if args.cases is None:
             missing = set(old["cases"]) - set(results["cases"])
             problems += [
@@ -327,8 +359,14 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 
     settings = _eval_settings(args, settings)
     _check_replay(args, settings)
-    a = runner.evaluate(settings, _mode(args), args.a, args.cases)  # type: ignore[arg-type]
-    b = runner.evaluate(settings, _mode(args), args.b, args.cases)  # type: ignore[arg-type]
+    a, b = (
+        runner.evaluate(
+            settings, _mode(args), v, args.cases,
+            args.decodings or _default_decodings(args, _baseline(settings.model, v)),
+            args.sample_temperature,
+        )
+        for v in (args.a, args.b)
+    )  # fmt: skip
     text = compare_markdown(a, b)
     out = args.out or runner.OUT / f"compare_{args.a}_{args.b}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -377,6 +415,12 @@ def _eval_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
                    help="only these fixture cases (default all)")  # fmt: skip
     p.add_argument("--prompts-dir", type=Path, **unset,  # type: ignore[arg-type]
                    help="another folder of prompt files")  # fmt: skip
+    p.add_argument("--decodings", type=_at_least_one, **unset,  # type: ignore[arg-type]
+                   help="read every case N times: as the service decodes it, then N-1 times "
+                        "sampled with seeds 1..N-1, and report each metric's mean and range "
+                        "(default: on --replay as many as the baseline holds, else 1)")  # fmt: skip
+    p.add_argument("--sample-temperature", type=_temperature, **unset,  # type: ignore[arg-type]
+                   help="temperature of the sampled decodings (default 0.5)")  # fmt: skip
 
 
 def _model_options(p: argparse.ArgumentParser, *, nested: bool = False) -> None:
@@ -396,6 +440,13 @@ def _at_least_one(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {n}")
     return n
+
+
+def _temperature(value: str) -> float:
+    t = float(value)
+    if not 0 < t <= 2:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 2, not {value}")
+    return t
 
 
 def parser() -> argparse.ArgumentParser:

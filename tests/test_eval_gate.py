@@ -58,6 +58,15 @@ def test_replay_check_passes_for_every_baseline(model: str, version: str, tmp_pa
         if case["error"]:
             assert case["scores"]["model_calls"] >= 3 and case["scores"]["prompt_tokens"] > 0
     assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+    kept = json.loads(baseline.read_text())
+    if "decodings" in kept:  # a replay reads as many decodings as the baseline holds
+        assert [r["decoding"] for r in results["decodings"]] == [
+            r["decoding"] for r in kept["decodings"]
+        ]
+        assert results["decodings"][0]["overall"] == results["overall"]
+        for run, old in zip(results["decodings"], kept["decodings"], strict=True):
+            assert without_latency(run["overall"]) == without_latency(old["overall"])
+        assert "Decodings: each case read" in (tmp_path / "summary.md").read_text()
 
 
 def test_a_worse_prompt_fails_the_check(tmp_path: Path) -> None:
@@ -85,3 +94,27 @@ def test_replay_refuses_an_unrecorded_call(tmp_path: Path) -> None:
 
 def without_latency(scores: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in scores.items() if k != "latency_ms"}
+
+
+SPREAD = [
+    (m, v) for m, v in BASELINED
+    if "decodings" in json.loads(runner.baseline_path(models.CATALOG[m].name, v).read_text())
+]  # fmt: skip
+
+
+@pytest.mark.skipif(not SPREAD, reason="no baseline holds several decodings")
+def test_the_gate_also_checks_the_mean_over_the_decodings(tmp_path: Path) -> None:
+    """A baseline whose mean over the decodings is better than a replay gives fails the check,
+    though its first decoding is reproduced exactly."""
+    model, version = SPREAD[0]
+    kept = json.loads(runner.baseline_path(models.CATALOG[model].name, version).read_text())
+    kept["spread"]["claim_precision"]["mean"] += 0.2  # as if the sampled answers had been better
+    doctored = tmp_path / "baseline.json"
+    doctored.write_text(json.dumps(kept))
+    r = summarizer(
+        "--embedded-model", model, "eval", "--replay", "--check", "--prompt-version", version,
+        "--baseline", str(doctored), "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert r.returncode == 1, r.stderr[-3000:]
+    assert f"mean over {len(kept['decodings'])} decodings: claim_precision fell" in r.stderr
+    assert "REGRESSION" in r.stderr

@@ -155,6 +155,40 @@ def test_items_of_a_run_are_distinct_and_failed_cases_reported() -> None:
     assert failed == ["case gone got no answer: timed out"]
 
 
+def test_every_decoding_of_a_run_gives_items_and_the_sampled_ones_are_counted_apart() -> None:
+    def response(*claims: tuple[str, str | None]) -> dict[str, Any]:
+        rows = [{"text": t, "attributed_to": a, "supported": True, "evidence": [],
+                 "reasons": []} for t, a in claims]  # fmt: skip
+        return {"summary": {"sentences": []}, "claims": rows}
+
+    served = response((OPENED, None))
+    # a sampled decoding repeats the served claim, and returns the cost twice, credited apart
+    sampled = response((OPENED, None), (COST, "officials"), (COST, None))
+    results = {
+        "cases": {"bridge": {"response": served}},
+        "decodings": [
+            {"cases": {"bridge": {"response": served}}},
+            {"cases": {"bridge": {"response": sampled}}},
+        ],
+    }
+    items, failed = ra.items_of(results)
+    assert failed == []
+    assert [(i.text, i.attributed_to, i.decoding) for i in items] == [
+        (OPENED, None, 0), (COST, "officials", 1), (COST, None, 1),
+    ]  # fmt: skip
+    # one text credited two ways is two items, each with its own label
+    labels = [
+        label(OPENED, True),
+        label(COST, True, attributed_to="officials", gold=COST),
+        label(COST, False, attributed_to=None, gold=COST),
+    ]
+    scored = ra.score(items, labels, ARTICLES)
+    assert scored["errors"] == []
+    assert scored["types"]["claim"]["tp"] == 2 and scored["types"]["claim"]["fp"] == 1
+    assert scored["sampled"]["claim"]["n"] == 2 and scored["sampled"]["claim"]["fp"] == 1
+    assert ra.score(items[:1], labels[:1], ARTICLES)["sampled"] is None
+
+
 def test_regressions_fire_on_a_drop_in_claim_precision_or_recall() -> None:
     def result(precision: float, recall: float) -> dict[str, Any]:
         numbers = {"precision": precision, "recall": recall}
