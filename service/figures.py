@@ -341,6 +341,9 @@ def _tallies(text: str, taken: list[tuple[int, int]]) -> list[Figure]:
     ]
 
 
+_PERIOD_PREFIX = re.compile(r"(?i)\b(mid|early|late)-(?=\d{4}\b)")
+
+
 def extract_figures(text: str) -> list[Figure]:
     """Every figure in text, in order of appearance, bound to its qualifier and counted noun."""
     figures = _dates(text)
@@ -349,8 +352,11 @@ def extract_figures(text: str) -> list[Figure]:
     taken = [(f.start, f.end) for f in figures]
     figures += _fractions(text, taken)
     taken = [(f.start, f.end) for f in figures]
-    for m in NUMBER_RE.finditer(text):
-        if not _overlaps(m.span(), taken) and (figure := _number(m, text)) is not None:
+    # "mid-2026", "late-1990s": the year after a part-of-period prefix is a year ("-2026" alone
+    # is not a figure: the hyphen may join a range); the same length keeps every offset
+    read = _PERIOD_PREFIX.sub(lambda m: m.group(1) + " ", text)
+    for m in NUMBER_RE.finditer(read):
+        if not _overlaps(m.span(), taken) and (figure := _number(m, read)) is not None:
             figures.append(figure)
     return sorted(figures, key=lambda f: f.start)
 

@@ -1334,6 +1334,18 @@ def _sentences_of(bound: list[tuple[_Clause, tuple[int, ...]]], name: str, text:
     return hits or [i for _, held in bound for i in held]
 
 
+# A summary sentence that keeps an estimate an estimate ("the deficit is projected to widen"
+# for "the ministry projected ...") does not state it as fact; dropping who made it is a
+# summary's licence. A claim must still say who (its attributed_to): these are no hedge there.
+_ESTIMATES = re.compile(
+    r"\b(?:is|are|was|were|be|been)\s+(?:now\s+)?(?:expected|projected|forecast|estimated|"
+    r"predicted|anticipated)\b",
+    re.IGNORECASE,
+)
+# A statement crediting unnamed reports ("Reports indicate ...", "Reports say ...").
+_REPORTS = re.compile(r"(?:(?:media|news|press|some|other)\s+)?reports?", re.IGNORECASE)
+# The article's hedge on a sentence that names no speaker: what it says is a report.
+_HEDGE_ADVERBS = re.compile(r"\b(?:reportedly|allegedly|purportedly|supposedly)\b", re.IGNORECASE)
 # A statement that keeps the article's hedge does not state the thing as fact.
 _HEDGES = re.compile(
     r"\b(?:reportedly|allegedly|according to|reported|reports|claimed|claims|said|says|saying|told|"
@@ -1360,6 +1372,10 @@ def _attribution_reasons(
     credits no one must not state as fact what its sentence only reports someone saying."""
     content = [(c, h) for c, h in bound if c.end > said_from and c.start < said_to] or bound
     if speaker:
+        if _REPORTS.fullmatch(speaker.strip()) and any(
+            _hedged(source, i) for _, h in content for i in h
+        ):
+            return []  # "Reports indicate 15,000 troops were sent" for "reportedly sent"
         if not attribution.in_article(speaker, source.folded) and not source.mentions(speaker):
             return [f"attributed to {speaker!r}, which the article does not name"]
         carriers = {i for _, h in content for i in h}
@@ -1370,6 +1386,7 @@ def _attribution_reasons(
         if (
             stated
             and attribution.generic(stated)
+            and not _person(speaker)
             and any(attribution.in_evidence(stated, source.speakers(i)) for i in carriers)
         ):
             return []  # "..., the company said" as the article says it of the credited company
@@ -1383,7 +1400,7 @@ def _attribution_reasons(
                 return [f"attributed to {credited!r}, but the evidence does not name that source"]
             return [f"it credits this to {speaker!r}, but its evidence gives it to someone else"]
         return []
-    if _HEDGES.search(text):
+    if _HEDGES.search(text) or (not claim and _ESTIMATES.search(text)):
         return []
     first = bound[0][0] if bound else None
     lead = wording.subject_words(toks, first.start, first.end) if first else set()
@@ -1393,11 +1410,28 @@ def _attribution_reasons(
             [toks[k] for k in sorted(g) if wording.is_content(toks[k])]
             for g in (own_subject, lead, _possessors(toks, clause))
         ]
+        if sentence_ids and all(_hedged(source, i) for i in sentence_ids):
+            # "Pyongyang reportedly sent 15,000 troops": a report, whoever is its subject
+            return ["the article gives this only as reported, but the claim states it as fact"]
         if any(_names_speaker(source, i, g) for i in sentence_ids for g in groups if g):
             continue  # "The company plans to cut 350 jobs": its own plan, as it says
         if all(_reported(source, i, clause, toks) for i in sentence_ids):
             return ["the article attributes this to a source, but the claim states it as fact"]
     return []
+
+
+# Titles a person holds: the organisation they head is another speaker.
+_PERSON_TITLES = frozenset(
+    "minister governor mayor treasurer secretary president chancellor premier director "
+    "executive ceo cfo chairman chairwoman chair spokesperson spokesman spokeswoman leader "
+    "councillor councilor senator commissioner".split()
+)
+
+
+def _person(name: str) -> bool:
+    """Whether a credited source is a person by their title ("Finance Minister Katarina
+    Wessel"): "the ministry" of a sentence never stands for them."""
+    return bool(_PERSON_TITLES & set(re.findall(r"[a-z]+", fold_text(name))))
 
 
 _GENERIC_SPEAKER = re.compile(
@@ -1411,6 +1445,8 @@ def _speaker_stood_for(source: Source, speaker: str, i: int) -> bool:
     "Arvo Steelworks ... said it would invest"."""
     if attribution.generic(speaker) or not _GENERIC_SPEAKER.search(source.speakers(i)):
         return False
+    if _person(speaker):
+        return False  # "The ministry projected ..." is not its minister speaking
     words = attribution.name_words(speaker)
     if not words or _common_word(source, words[-1]):
         return False
@@ -1468,6 +1504,11 @@ def _names_speaker(source: Source, i: int, subject: list[wording.Token]) -> bool
     spoken = {t.stem for t in wording.tokens(spoken_text) if wording.is_content(t)}
     names = {t.stem for t in subject if t.capital}
     return bool(spoken) and (names or {t.stem for t in subject}) <= spoken
+
+
+def _hedged(source: Source, i: int) -> bool:
+    """Whether sentence i is the article's own hedged report: "reportedly", no speaker."""
+    return not source.attributed_spans(i) and bool(_HEDGE_ADVERBS.search(source.sentence_text(i)))
 
 
 def _reported(source: Source, i: int, clause: _Clause, toks: tuple[wording.Token, ...]) -> bool:

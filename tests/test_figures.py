@@ -149,6 +149,10 @@ def test_figure_is_frozen() -> None:
             ["article: June 2024; claim: June 19, 2024"],
         ),
         ("signed in 2024", "no dates here", ["date 2024 not in the evidence"]),
+        # a year after "mid-", "early-", "late-" is a year too
+        ("done in mid-2028", "done by mid-2026", ["article: 2026; claim: 2028"]),
+        ("done by mid-2026", "done by mid-2026", []),
+        ("done in late-2026", "done by mid-2026", []),
         # Durations, money, fractions.
         ("an 85-minute call", TREATY, []),
         ("a 90-minute call", TREATY, ["article: 85 minutes; claim: 90 minutes"]),
