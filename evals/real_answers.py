@@ -238,9 +238,9 @@ def score(
     errors: list[str] = []
     pairs: list[tuple[Item, Label]] = []
     for item in items:
-        label = by_key.get(item.key)
-        if label is not None:
-            pairs.append((item, label))
+        found = by_key.get(item.key)
+        if found is not None:
+            pairs.append((item, found))
         elif (other := judged.get(item.key[:3])) is not None:
             errors.append(
                 f"{item.case} {item.item_type} {item.text!r}: the service now returns "
@@ -413,10 +413,10 @@ def table(result: Mapping[str, Any]) -> str:
         "| evidence on gold |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    rows = [(t, "", result["types"][t]) for t in ITEM_TYPES]
+    counted = [(t, "", result["types"][t]) for t in ITEM_TYPES]
     if result.get("sampled"):
-        rows += [(t, ", sampled decodings only", result["sampled"][t]) for t in ITEM_TYPES]
-    for t, which, n in rows:
+        counted += [(t, ", sampled decodings only", result["sampled"][t]) for t in ITEM_TYPES]
+    for t, which, n in counted:
         target = TARGETS.get(t) if not which else None
         goal = f" (target {target['precision']}/{target['recall']})" if target else ""
         lines.append(
