@@ -16,7 +16,7 @@ import signal
 import sys
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -275,14 +275,12 @@ def _check_replay(args: argparse.Namespace, settings: Settings) -> None:
         )
 
 
-def _baseline(model: str, version: str) -> dict[str, object] | None:
-    from evals import runner
-
-    path = runner.baseline_path(model, version)
+def _baseline(path: Path) -> dict[str, Any] | None:
+    """A baseline file's contents, None where there is none yet."""
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def _default_decodings(args: argparse.Namespace, baseline: dict[str, object] | None) -> int:
+def _default_decodings(args: argparse.Namespace, baseline: dict[str, Any] | None) -> int:
     """A replay reads as many decodings as the baseline holds (replays are cheap); a live run
     reads one unless --decodings says more."""
     from evals import runner
@@ -299,7 +297,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     library.prompt_set(version)  # an unknown version is the first thing to say
     _check_replay(args, settings)
     baseline = args.baseline or runner.baseline_path(settings.model, version)
-    old = json.loads(baseline.read_text(encoding="utf-8")) if baseline.exists() else None
+    old = _baseline(baseline)
     count = args.decodings or _default_decodings(args, old)
     results = runner.evaluate(
         settings, _mode(args), version, args.cases, count, args.sample_temperature
@@ -362,7 +360,7 @@ def cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     a, b = (
         runner.evaluate(
             settings, _mode(args), v, args.cases,
-            args.decodings or _default_decodings(args, _baseline(settings.model, v)),
+            args.decodings or _default_decodings(args, _baseline(runner.baseline_path(settings.model, v))),
             args.sample_temperature,
         )
         for v in (args.a, args.b)
