@@ -49,6 +49,13 @@ def sentence_verdict(text: str) -> Verdict:
     return check_statement(mill(), text, [], check_attribution=False)
 
 
+def assert_verdict(verdict: Verdict, supported: bool, reason: str | None) -> None:
+    """The verdict is the one expected, and a refusal gives the expected reason."""
+    assert verdict.supported is supported, verdict.reasons
+    if reason:
+        assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
 # (cause, summary sentence, supported, reason fragment)
 ROWS = [
     # a phrase is read as its word: "without charge" is "for free"
@@ -253,10 +260,9 @@ ENVOYS = (
     ],
 )
 def test_a_place_adjective_names_its_place(text: str, supported: bool, reason: str | None) -> None:
-    verdict = check_statement(Source(ENVOYS), text, [], check_attribution=False)
-    assert verdict.supported is supported, verdict.reasons
-    if reason:
-        assert any(reason in r for r in verdict.reasons), verdict.reasons
+    assert_verdict(
+        check_statement(Source(ENVOYS), text, [], check_attribution=False), supported, reason
+    )
 
 
 BUDGET = (
@@ -287,10 +293,9 @@ BUDGET = (
 def test_a_summary_keeps_an_estimate_an_estimate(
     text: str, claim: bool, supported: bool, reason: str | None
 ) -> None:
-    verdict = check_statement(Source(BUDGET), text, [], check_attribution=claim)
-    assert verdict.supported is supported, verdict.reasons
-    if reason:
-        assert any(reason in r for r in verdict.reasons), verdict.reasons
+    assert_verdict(
+        check_statement(Source(BUDGET), text, [], check_attribution=claim), supported, reason
+    )
 
 
 HEDGED = (
@@ -321,7 +326,8 @@ HEDGED = (
 def test_a_report_stays_a_report_and_a_ministry_is_not_its_minister(
     text: str, attributed_to: str | None, claim: bool, supported: bool, reason: str | None
 ) -> None:
-    verdict = check_statement(Source(HEDGED), text, [], attributed_to, check_attribution=claim)
-    assert verdict.supported is supported, verdict.reasons
-    if reason:
-        assert any(reason in r for r in verdict.reasons), verdict.reasons
+    assert_verdict(
+        check_statement(Source(HEDGED), text, [], attributed_to, check_attribution=claim),
+        supported,
+        reason,
+    )
