@@ -143,7 +143,8 @@ NUMBER_RE = re.compile(
     r"(?P<pct>\s*%|\s+per\s*cent\b|\s+percent\b|\s+pct\b)?(?P<ord>(?<=\d)(?:st|nd|rd|th)\b)?"
     r"(?:-(?P<hy>[A-Za-z]+)\b)?(?![\w$%]|-\d|:\d|/\d|\.\d)"
 )
-WORD_AFTER = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)")
+# a word's own apostrophes and hyphens, not a closing quote after it ("40,000 jobs' over")
+WORD_AFTER = re.compile(r"[ \t]+([A-Za-z](?:[A-Za-z'-]*[A-Za-z])?)")
 WORD_BEFORE = re.compile(r"([A-Za-z]+)[\s-]+$")
 
 

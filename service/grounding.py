@@ -811,7 +811,7 @@ def check_statement(
             t = toks[k]
             if any(i in source.sentences_with(t.stem) for i in held) or k in named:
                 continue
-            if k in spoken_subject:
+            if k in spoken_subject or _body_stood_for(source, held, toks, k):
                 continue
             if t.capital and (
                 (t.text.isupper() and attribution.in_article(t.text, own_folded))  # GDP
@@ -897,6 +897,7 @@ def check_statement(
         _attribution_reasons(
             source, said, toks, bound, speaker, said_from, said_to,
             credited=credited, stated=stated_speaker, claim=check_attribution,
+            explicit=bool(who) and not stated_speaker,
         )
     )  # fmt: skip
     if boiler and reasons:
@@ -920,7 +921,8 @@ def _role_reasons(
     role word between them ("led by ESA, with NASA" / "led by NASA, with ESA"): roles swapped. A change of voice ("X was defeated by Y" / "Y defeated X") reverses the
     order rightly."""
     del toks  # nouns as anchors cost more true paraphrases than they caught swaps
-    anchors = sorted((text.find(n), text.find(n) + len(n), n) for n in names if text.find(n) >= 0)
+    found = ((_word_at(text, n), n) for n in names)
+    anchors = sorted((at, at + len(n), n) for at, n in found if at >= 0)
     reasons: list[str] = []
     placed: list[tuple[int, int, str, list[int]]] = []
     for start, end, label in anchors:
@@ -944,6 +946,13 @@ def _role_reasons(
             continue  # active and passive
         reasons.append(f"it reverses the roles of {a!r} and {b!r}")
     return reasons
+
+
+def _word_at(text: str, name: str) -> int:
+    """Where name first stands as whole words in text ("North Korea" is not in "North Korean
+    leader"), or -1."""
+    m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text)
+    return m.start() if m else -1
 
 
 def _apart_reasons(
@@ -1210,6 +1219,45 @@ def _antecedents(source: Source, i: int, *, personal: bool = False) -> str:
     return " ; ".join(names)
 
 
+# A body that a broader organisation noun covers: "the government" for its finance ministry.
+_COVERS = {"government": frozenset("ministry treasury cabinet".split())}
+
+
+def _other_body(before: Iterable[wording.Token], word: str) -> bool:
+    """Whether a sentence names, before a pronoun, a body of another kind than the
+    organisation noun `word` ("Selvia's Finance Ministry said it had paid" for "the company")."""
+    word = word.lower()
+    heads = {t.text.lower() for t in before} & attribution.ORG_HEADS
+    covered = _COVERS.get(word, frozenset())
+    return word in attribution.ORG_HEADS and bool(heads) and not heads & ({word} | covered)
+
+
+def _body_stood_for(
+    source: Source, held: tuple[int, ...], toks: tuple[wording.Token, ...], k: int
+) -> bool:
+    """Whether a bare organisation noun of the statement ("The company is due to ...", "The
+    Marendian government announced ...") stands for the organisation its sentences name: they
+    name a body the noun covers ("Marendia's Finance Ministry"), or they name an organisation
+    by a name and the article itself calls something "the company". A sentence that names
+    another kind of body ("the council") is not the company."""
+    word = toks[k].text.lower()
+    before = toks[k - 1] if k > 0 else None
+    if word not in attribution.ORG_HEADS or before is None:
+        return False
+    if before.text.lower() not in {"the", "its"} and not before.capital:
+        return False
+    said = [t for i in held for t in source.tokens_of(i)]
+    heads = {t.text.lower() for t in said} & attribution.ORG_HEADS
+    if heads & _COVERS.get(word, frozenset()):
+        return True
+    if heads - {word}:
+        return False
+    named = any(
+        t.capital and t.text[0].isalpha() and not _common_word(source, t.text) for t in said
+    )
+    return named and re.search(rf"\bthe {word}\b", source.folded) is not None
+
+
 def _common_word(source: Source, word: str) -> bool:
     """Whether a word of a name is also an ordinary lower-case word of the article ("library"
     in "the Central Library" and "library director")."""
@@ -1266,6 +1314,8 @@ def _stood_for(
                     continue
                 if not (capital or pronoun) and set(run) & (subject or set()):
                     continue  # "the central bank forecasts" is not "the ministry forecasts"
+                if pronoun and not capital and _other_body(etoks[:a], toks[run[-1]].text):
+                    continue  # "it" after "the Finance Ministry said" is not "the company"
                 if capital:
                     personal = etoks[a].text.lower() in _PERSONAL
                     before = fold_text(_antecedents(source, i, personal=personal))
@@ -1366,19 +1416,23 @@ def _attribution_reasons(
     credited: str | None,
     stated: str | None,
     claim: bool,
+    explicit: bool = False,
 ) -> list[str]:
     """Who says it: a named speaker must be named by the sentence that carries what they say
     (as its speaker, or as its subject when the article says it in its own voice); a claim that
     credits no one must not state as fact what its sentence only reports someone saying."""
     content = [(c, h) for c, h in bound if c.end > said_from and c.start < said_to] or bound
     if speaker:
-        if _REPORTS.fullmatch(speaker.strip()) and any(
-            _hedged(source, i) for _, h in content for i in h
+        carriers = {i for _, h in content for i in h}
+        if _REPORTS.fullmatch(speaker.strip()) and (
+            any(_hedged(source, i) for i in carriers)
+            or all(_organisation_reports(source, i) for i in carriers)
         ):
-            return []  # "Reports indicate 15,000 troops were sent" for "reportedly sent"
+            # "Reports indicate 15,000 troops were sent" for "reportedly sent" or for what an
+            # intelligence service said: a report, and no source misnamed
+            return []
         if not attribution.in_article(speaker, source.folded) and not source.mentions(speaker):
             return [f"attributed to {speaker!r}, which the article does not name"]
-        carriers = {i for _, h in content for i in h}
         if attribution.generic(speaker) and any(
             entities(attribution.speaker_text(source.sentence_text(i))) for i in carriers
         ):
@@ -1416,8 +1470,54 @@ def _attribution_reasons(
         if any(_names_speaker(source, i, g) for i in sentence_ids for g in groups if g):
             continue  # "The company plans to cut 350 jobs": its own plan, as it says
         if all(_reported(source, i, clause, toks) for i in sentence_ids):
+            if (
+                not claim
+                and not explicit
+                and all(
+                    _plain_record(source, i, text[clause.start : clause.end]) for i in sentence_ids
+                )
+            ):
+                continue  # "Four people were treated for minor injuries", the mayor's count
             return ["the article attributes this to a source, but the claim states it as fact"]
     return []
+
+
+# Reporting verbs that give a source's stance rather than pass on a record, and words that
+# say the article's sources disagree: what they govern stays the source's to argue.
+_STANCE = re.compile(
+    r"\b(?:claim\w*|alleg\w*|argu\w*|insist\w*|warn\w*|believ\w*|suggest\w*|speculat\w*|"
+    r"estimat\w*|predict\w*|contend\w*|accus\w*|maintain\w*|vow\w*|pledg\w*|promis\w*|"
+    r"critici[sz]\w*|conced\w*|disput\w*|den(?:y|ies|ied)|reject\w*|call(?:s|ed)|fear\w*|"
+    r"hope\w*|doubt\w*|question\w*|optimistic|pessimistic)\b",
+    re.IGNORECASE,
+)
+
+
+# A figure set as a goal is an aim, not a record ("inflation moving toward its 2 percent target").
+_GOALS = frozenset("target targets targeted goal goals ambition objective".split())
+
+
+def _plain_record(source: Source, i: int, said: str) -> bool:
+    """Whether sentence i passes on a plain record that a summary sentence may state without
+    its source: a count or measurement in both ("Four people were treated for minor injuries,
+    Mayor Petra Holm said"), outside quotation marks, said with a neutral verb, and neither
+    future, modal nor hedged in either. A source's estimate, plan, opinion or allegation, and
+    anything another source disputes, keeps its source."""
+    if not any(f.kind != "date" for f in figures.figures_of(said)):
+        return False
+    sentence = source.sentence_text(i)
+    if any(q in sentence for q in wording.QUOTE_MARKS) or _STANCE.search(sentence):
+        return False
+    words = {t.text.lower() for t in (*source.tokens_of(i), *wording.tokens(said))}
+    return not (words & (wording.MODAL_CUES | _GOALS) or _disputed(source, i))
+
+
+def _disputed(source: Source, i: int) -> bool:
+    """Whether another sentence that shares one of sentence i's figures says a source
+    disagrees ("Pell called the estimate optimistic")."""
+    values = {f.value for f in figures.figures_of(source.sentence_text(i)) if f.value is not None}
+    others = {j for v in values for j in source.sentences_with_value(v)} - {i}
+    return any(_STANCE.search(source.sentence_text(j)) for j in others)
 
 
 # Titles a person holds: the organisation they head is another speaker.
@@ -1426,6 +1526,21 @@ _PERSON_TITLES = frozenset(
     "executive ceo cfo chairman chairwoman chair spokesperson spokesman spokeswoman leader "
     "councillor councilor senator commissioner".split()
 )
+
+
+def _organisation_reports(source: Source, i: int) -> bool:
+    """Whether sentence i is what an organisation reports ("According to South Korea's
+    National Intelligence Service, ..."), not what a person says: "reports" may stand for the
+    one, never for "Finance Minister Ona Reyes said"."""
+    spoken = source.speakers(i).strip()
+    return (
+        bool(spoken)
+        and not _person(spoken)
+        and not any(
+            _is_person(source, name)
+            for name in entities(attribution.speaker_text(source.sentence_text(i)))
+        )
+    )
 
 
 def _person(name: str) -> bool:
@@ -1502,6 +1617,9 @@ def _names_speaker(source: Source, i: int, subject: list[wording.Token]) -> bool
     spoken_text = source.speakers(i)
     spoken_text += " " + fold_text(" ".join(_named_by_head(source, i, spoken_text)))
     spoken = {t.stem for t in wording.tokens(spoken_text) if wording.is_content(t)}
+    spoken |= {
+        wording.stem(w) for w, bodies in _COVERS.items() if spoken & set(map(wording.stem, bodies))
+    }
     names = {t.stem for t in subject if t.capital}
     return bool(spoken) and (names or {t.stem for t in subject}) <= spoken
 

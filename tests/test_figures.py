@@ -215,6 +215,12 @@ def test_a_claims_figure_matches_its_space_grouped_evidence() -> None:
         ("15 000 troops", [("15 000", 15000.0, "count", "troops")]),
         ("15\u2009000 troops", [("15\u2009000", 15000.0, "count", "troops")]),
         ("rose 3 pct", [("3 pct", 3.0, "percent", "percent")]),
+        # a closing quotation mark is not a possessive of the noun before it
+        (
+            "create 'more than 40,000 jobs' over the life of the program",
+            [("more than 40,000", 40000.0, "count", "jobs")],
+        ),
+        ("the workers' 12 unions", [("12", 12.0, "count", "unions")]),
         # a rate is part of the unit
         ("about 30 tonnes of silt per hour", [("about 30", 30.0, "count", "tonnes/hours")]),
         ("$2.5 million a year", [("$2.5 million", 2.5e6, "money", "usd/years")]),

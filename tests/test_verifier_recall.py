@@ -5,7 +5,8 @@ one word, time prefixes, an aim and a headline's plan, items of one enumeration,
 department" as speaker, an enumeration spread over a paragraph, evidence ties, and figures of
 two clauses swapped, a participle clause as planned as the act it follows, the sentence giving a date's
 day over one giving only its month, two names joined by a possessive, a place's adjective
-("North Korean leader") for the place, a summary's estimate kept an estimate.
+("North Korean leader") for the place, a summary's estimate kept an estimate, a source's plain
+record passed on without its source, and a bare organisation noun for the body it names.
 """
 
 from __future__ import annotations
@@ -330,4 +331,59 @@ def test_a_report_stays_a_report_and_a_ministry_is_not_its_minister(
         check_statement(Source(HEDGED), text, [], attributed_to, check_attribution=claim),
         supported,
         reason,
+    )
+
+
+PORT = (
+    "Harrow port strike ends after two days\n"
+    "HARROW — Dock workers at the port of Harrow ended a two-day strike on Friday, the Harrow "
+    "Port Authority said.\n"
+    "Twelve ships were delayed during the strike, the authority said.\n"
+    "Union leader Mara Quist said the new contract would raise pay by 4 percent.\n"
+    "Economist Ivo Dane said the strike cost the port about $3 million. The authority disputed "
+    "the $3 million figure.\n"
+    '"The strike showed that 300 workers can stop a port," Quist said.\n'
+    "Talmor Freight said its cargo volume rose 6 percent in the quarter. The company is due to "
+    "report results in May.\n"
+    "Selvia's Finance Ministry said it had paid $2 million for new cranes.\n"
+    "According to the Harrow Shipping Institute, 9,000 containers were held up.\n"
+    "Port director Anna Voss said 3,000 containers were held up on Saturday.\n"
+    "Kim Jong-un reaffirmed North Korea's support for the dock workers.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "claim", "supported", "reason"),
+    [
+        # a summary may pass on a source's plain record (a count, said plainly) without it
+        ("Twelve ships were delayed during the strike.", False, True, None),
+        ("3,000 containers were held up on Saturday.", False, True, None),
+        # a claim must still say who (attributed_to), and "the article states" names the wrong one
+        ("Twelve ships were delayed during the strike.", True, False, "states it as fact"),
+        ("The article states that twelve ships were delayed during the strike.", False, False,
+         "states it as fact"),
+        # an estimate, a figure another source disputes, a quoted view: each keeps its source
+        ("The new contract will raise pay by 4 percent.", False, False, "states it as fact"),
+        ("The strike cost the port about $3 million.", False, False, "states it as fact"),
+        ("300 workers can stop a port.", False, False, "states it as fact"),
+        # unnamed reports may stand for an institute's report, never for a person's words
+        ("Reports indicate 9,000 containers were held up.", False, True, None),
+        ("Reports indicate 3,000 containers were held up on Saturday.", False, False, "Reports"),
+        # "the company" for the company the sentence names, "the government" for its ministry
+        ("The company is due to report results in May.", False, True, None),
+        ("The government paid $2 million for new cranes.", True, True, None),
+        ("The company paid $2 million for new cranes.", False, False, "company"),
+        ("The council is due to report results in May.", False, False, "council"),
+        # "North Korea" inside "North Korean leader" is no second name to swap roles with
+        ("North Korean leader Kim Jong-un reaffirmed North Korea's support for the dock workers.",
+         False, True, None),
+        ("North Korea reaffirmed Kim Jong-un's support for the dock workers.", False, False,
+         "roles"),
+    ],
+)  # fmt: skip
+def test_a_plain_record_may_drop_its_source_and_a_body_its_name(
+    text: str, claim: bool, supported: bool, reason: str | None
+) -> None:
+    assert_verdict(
+        check_statement(Source(PORT), text, [], check_attribution=claim), supported, reason
     )
