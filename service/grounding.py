@@ -1499,10 +1499,11 @@ _GOALS = frozenset("target targets targeted goal goals ambition objective".split
 
 def _plain_record(source: Source, i: int, said: str) -> bool:
     """Whether sentence i passes on a plain record that a summary sentence may state without
-    its source: a count or measurement in both ("Four people were treated for minor injuries,
-    Mayor Petra Holm said"), outside quotation marks, said with a neutral verb, and neither
-    future, modal nor hedged in either. A source's estimate, plan, opinion or allegation, and
-    anything another source disputes, keeps its source."""
+    its source: the statement gives a count or an amount (which the figure check holds to the
+    sentence's own), the sentence has no quotation marks and no stance verb ("claimed",
+    "warned"), neither has a modal, plan or target word, and no sentence sharing its figure
+    disputes it ("Four people were treated for minor injuries, Mayor Petra Holm said"). A
+    source's estimate, plan, opinion or allegation keeps its source."""
     if not any(f.kind != "date" for f in figures.figures_of(said)):
         return False
     sentence = source.sentence_text(i)
