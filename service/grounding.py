@@ -1221,6 +1221,9 @@ def _antecedents(source: Source, i: int, *, personal: bool = False) -> str:
 
 # A body that a broader organisation noun covers: "the government" for its finance ministry.
 _COVERS = {"government": frozenset("ministry treasury cabinet".split())}
+_COVERED_STEMS = {
+    wording.stem(w): frozenset(map(wording.stem, bodies)) for w, bodies in _COVERS.items()
+}  # the same, as stems, for the speaker's words
 
 
 def _other_body(before: Iterable[wording.Token], word: str) -> bool:
@@ -1618,9 +1621,7 @@ def _names_speaker(source: Source, i: int, subject: list[wording.Token]) -> bool
     spoken_text = source.speakers(i)
     spoken_text += " " + fold_text(" ".join(_named_by_head(source, i, spoken_text)))
     spoken = {t.stem for t in wording.tokens(spoken_text) if wording.is_content(t)}
-    spoken |= {
-        wording.stem(w) for w, bodies in _COVERS.items() if spoken & set(map(wording.stem, bodies))
-    }
+    spoken |= {w for w, bodies in _COVERED_STEMS.items() if spoken & bodies}
     names = {t.stem for t in subject if t.capital}
     return bool(spoken) and (names or {t.stem for t in subject}) <= spoken
 
